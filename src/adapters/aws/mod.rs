@@ -1,0 +1,1 @@
+//! AWS adapters: DynamoDB, S3, SESv2, KMS.

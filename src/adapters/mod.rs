@@ -1,0 +1,6 @@
+//! Implementations of the ports.
+
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "local")]
+pub mod local;
