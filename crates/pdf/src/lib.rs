@@ -1,1 +1,21 @@
-//! placeholder
+//! PAdES signing for hims-esign: one incremental update per signature (CMS, ECDSA P-256),
+//! the serial/QR revision, and verification of every signature in a PDF.
+
+mod appearance;
+mod cms_build;
+mod cms_check;
+mod error;
+mod fields;
+mod incremental;
+mod modifications;
+mod sign;
+mod signature_png;
+mod verify;
+
+pub use appearance::{Appearance, STATEMENT, malaysia_time};
+pub use error::PdfError;
+pub use fields::{FieldInfo, signature_fields};
+pub use modifications::ModificationLevel;
+pub use sign::{CONTENTS_RESERVED_BYTES, SignRequest, sign};
+pub use signature_png::validate_signature_png;
+pub use verify::{Report, SignatureReport, Trust, verify};

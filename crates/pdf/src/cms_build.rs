@@ -1,0 +1,153 @@
+//! Detached CMS SignedData for PAdES (ETSI.CAdES.detached): SHA-256, ECDSA P-256,
+//! signed attributes contentType, messageDigest and signingCertificateV2; no signing-time.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
+    SignerInfos,
+};
+use const_oid::db::{rfc5911, rfc5912};
+use der::asn1::{OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Sequence};
+use p256::ecdsa::{DerSignature, SigningKey};
+use p256::pkcs8::{DecodePrivateKey, EncodePublicKey};
+use sha2::{Digest, Sha256};
+use signature::Signer;
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::certificate::Certificate;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
+use zeroize::Zeroizing;
+
+use crate::PdfError;
+
+/// ESSCertIDv2 (RFC 5035); hashAlgorithm is omitted because SHA-256 is its DEFAULT.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct EssCertIdV2 {
+    pub cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    pub issuer_serial: Option<IssuerSerial>,
+}
+
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct IssuerSerial {
+    pub issuer: Vec<GeneralName>,
+    pub serial_number: SerialNumber,
+}
+
+/// SigningCertificateV2 without policies.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct SigningCertificateV2 {
+    pub certs: Vec<EssCertIdV2>,
+}
+
+pub(crate) fn sha256_alg() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: rfc5912::ID_SHA_256,
+        parameters: None,
+    }
+}
+
+fn attribute(oid: der::asn1::ObjectIdentifier, value: Any) -> Result<Attribute, PdfError> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+pub(crate) fn parse_certificate(der_bytes: &[u8]) -> Result<Certificate, PdfError> {
+    Certificate::from_der(der_bytes).map_err(|e| PdfError::Certificate(e.to_string()))
+}
+
+/// Signs `content_digest` (SHA-256 of the byte ranges) and returns the DER ContentInfo.
+pub(crate) fn signed_data(
+    content_digest: &[u8],
+    signer_cert_der: &[u8],
+    chain_der: &[Vec<u8>],
+    pkcs8_key: &Zeroizing<Vec<u8>>,
+) -> Result<Vec<u8>, PdfError> {
+    let signer = parse_certificate(signer_cert_der)?;
+    let tbs = signer.tbs_certificate();
+
+    let signing_certificate = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            cert_hash: OctetString::new(Sha256::digest(signer_cert_der).to_vec())?,
+            issuer_serial: Some(IssuerSerial {
+                issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+                serial_number: tbs.serial_number().clone(),
+            }),
+        }],
+    };
+    let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
+        attribute(rfc5911::ID_CONTENT_TYPE, Any::encode_from(&rfc5911::ID_DATA)?)?,
+        attribute(
+            rfc5911::ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(content_digest.to_vec())?)?,
+        )?,
+        attribute(
+            rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2,
+            Any::encode_from(&signing_certificate)?,
+        )?,
+    ])?;
+    // What is signed is the DER of the attributes as a SET OF, not the [0]-tagged form.
+    let to_be_signed = signed_attrs.to_der()?;
+    let signature = sign_with_pkcs8(pkcs8_key, &to_be_signed, &signer)?;
+
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer().clone(),
+            serial_number: tbs.serial_number().clone(),
+        }),
+        digest_alg: sha256_alg(),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: AlgorithmIdentifierOwned {
+            oid: rfc5912::ECDSA_WITH_SHA_256,
+            parameters: None,
+        },
+        signature: OctetString::new(signature.as_bytes().to_vec())?,
+        unsigned_attrs: None,
+    };
+
+    let mut certificates = vec![CertificateChoices::Certificate(signer.clone())];
+    for der_bytes in chain_der {
+        certificates.push(CertificateChoices::Certificate(parse_certificate(der_bytes)?));
+    }
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![sha256_alg()])?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: rfc5911::ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet(SetOfVec::try_from(certificates)?)),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
+    };
+    let content_info = ContentInfo {
+        content_type: rfc5911::ID_SIGNED_DATA,
+        content: Any::encode_from(&signed_data)?,
+    };
+    Ok(content_info.to_der()?)
+}
+
+/// The key exists only inside this call; `SigningKey` zeroizes itself on drop.
+fn sign_with_pkcs8(
+    pkcs8_key: &Zeroizing<Vec<u8>>,
+    message: &[u8],
+    signer: &Certificate,
+) -> Result<DerSignature, PdfError> {
+    let key = SigningKey::from_pkcs8_der(pkcs8_key).map_err(|_| PdfError::PrivateKey)?;
+    let public = key
+        .verifying_key()
+        .to_public_key_der()
+        .map_err(|_| PdfError::PrivateKey)?;
+    let certified = signer.tbs_certificate().subject_public_key_info().to_der()?;
+    if public.as_bytes() != certified.as_slice() {
+        return Err(PdfError::PrivateKey);
+    }
+    // RFC 6979: deterministic, so a fixed key and time give byte-identical output.
+    Ok(key.sign(message))
+}
