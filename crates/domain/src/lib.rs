@@ -5,6 +5,18 @@
 //! review). Everyone does eKYC first; a party acts when every party with a lower order
 //! is done; signers get a certificate before signing; the first signer is the
 //! first-named purchaser, whose signature fixes the serial number. See FLOW.md.
+//!
+//! Decisions where FLOW.md is silent:
+//! - A deadline is the last instant a party may act: acting at `deadline` is in time,
+//!   `expire_due` expires parties only once `now > deadline`. eKYC results after the
+//!   deadline are refused too (`deadline_passed`).
+//! - While changes are requested nothing moves or expires (`next_deadline` is `None`);
+//!   only `cancel` remains.
+//! - The full serial must extend the provisional one: `HIMS-<project>-<unit>-` followed
+//!   by 1–20 ASCII letters or digits.
+//! - Every command on a terminal agreement, `expire_due` included, is refused with
+//!   `agreement_closed`; commands never modify `self`.
+//! - `Debug` of parties masks the IC/passport number.
 
 mod agreement;
 pub mod countries;
