@@ -70,8 +70,8 @@ impl PendingCrl {
 
     /// Assembles the CRL after checking `signature_der` against the CA key.
     pub fn finish(self, signature_der: &[u8]) -> Result<CertificateList> {
-        self.issuer_key.verify(&self.tbs, signature_der)?;
-        let signature = BitString::from_bytes(signature_der)?;
+        let signature_der = self.issuer_key.verify_canonical(&self.tbs, signature_der)?;
+        let signature = BitString::from_bytes(&signature_der)?;
         Ok(Builder::assemble(
             self.builder,
             signature,

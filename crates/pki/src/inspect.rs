@@ -49,7 +49,7 @@ pub fn crl_to_pem(crl: &CertificateList) -> Result<String> {
 }
 
 /// What the app and the verifier need to know about a certificate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CertificateInfo {
     /// Lower-case hex, see [`crate::serial_hex`].
     pub serial_hex: String,
@@ -63,6 +63,21 @@ pub struct CertificateInfo {
     /// SubjectPublicKeyInfo DER.
     pub public_key_der: Vec<u8>,
     pub is_ca: bool,
+}
+
+/// Redacts the identity number, which must not reach logs.
+impl std::fmt::Debug for CertificateInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateInfo")
+            .field("serial_hex", &self.serial_hex)
+            .field("common_name", &self.common_name)
+            .field("id_number", &self.id_number.as_ref().map(|_| "<redacted>"))
+            .field("email", &self.email)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("is_ca", &self.is_ca)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CertificateInfo {

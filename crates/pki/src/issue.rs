@@ -36,7 +36,7 @@ pub const SYSTEM_COMMON_NAME: &str = "HIMS eSPA Sistem";
 pub const CLOCK_SKEW_ALLOWANCE: TimeDelta = TimeDelta::minutes(5);
 
 /// Who a leaf certificate names.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum LeafSubject<'a> {
     /// A party to the agreement.
     Signer {
@@ -51,6 +51,19 @@ pub enum LeafSubject<'a> {
     },
     /// The system itself ("HIMS eSPA Sistem", C=MY).
     System { email: Option<&'a str> },
+}
+
+/// Redacted: requests get logged, names and IC numbers must not.
+impl std::fmt::Debug for LeafSubject<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LeafSubject::Signer { country, .. } => f
+                .debug_struct("Signer")
+                .field("country", country)
+                .finish_non_exhaustive(),
+            LeafSubject::System { .. } => f.debug_struct("System").finish_non_exhaustive(),
+        }
+    }
 }
 
 /// Everything a leaf certificate needs besides the CA.
@@ -93,8 +106,8 @@ impl PendingCertificate {
     /// issuer key, so a wrong KMS key or a corrupted reply never yields a
     /// certificate that does not chain.
     pub fn finish(self, signature_der: &[u8]) -> Result<Certificate> {
-        self.issuer_key.verify(&self.tbs, signature_der)?;
-        let signature = BitString::from_bytes(signature_der)?;
+        let signature_der = self.issuer_key.verify_canonical(&self.tbs, signature_der)?;
+        let signature = BitString::from_bytes(&signature_der)?;
         Ok(Builder::assemble(
             self.builder,
             signature,
@@ -132,6 +145,11 @@ pub fn prepare_leaf_certificate(
     request: &LeafRequest<'_>,
 ) -> Result<PendingCertificate> {
     let subject_key = IssuerKey::from_spki_der(request.public_key_der)?;
+    // A leaf that outlives its CA fails path validation everywhere.
+    let ca_not_after = time::from_x509(&ca.tbs_certificate().validity().not_after)?;
+    if request.not_after > ca_not_after {
+        return Err(PkiError::InvalidValidity);
+    }
     let (subject, email) = match request.subject {
         LeafSubject::Signer {
             name,

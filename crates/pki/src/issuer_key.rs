@@ -48,11 +48,18 @@ impl IssuerKey {
     /// Checks a DER ECDSA signature over `message` (hashed with SHA-256 here).
     /// High-S signatures are accepted: KMS does not normalise them.
     pub fn verify(&self, message: &[u8], signature_der: &[u8]) -> Result<()> {
+        self.verify_canonical(message, signature_der).map(drop)
+    }
+
+    /// Like [`Self::verify`], returning the signature re-encoded in strict DER,
+    /// which is what goes into a certificate or CRL.
+    pub(crate) fn verify_canonical(&self, message: &[u8], signature_der: &[u8]) -> Result<Vec<u8>> {
         let signature =
             DerSignature::from_bytes(signature_der).map_err(|_| PkiError::MalformedSignature)?;
         self.0
             .verify(message, &signature)
-            .map_err(|_| PkiError::BadSignature)
+            .map_err(|_| PkiError::BadSignature)?;
+        Ok(signature.to_bytes().into_vec())
     }
 
     /// Checks an X.509 `signatureAlgorithm` + signature BIT STRING pair.

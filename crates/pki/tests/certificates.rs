@@ -84,6 +84,7 @@ fn signer_certificate_carries_every_extension() {
     assert_eq!(info.not_before, now() - TimeDelta::minutes(5));
     assert_eq!(info.not_after, now() + TimeDelta::days(30));
     assert!(!info.is_ca);
+    assert!(!format!("{info:?}").contains(IC));
     assert!(info.is_valid_at(now()) && !info.is_valid_at(now() + TimeDelta::days(31)));
 
     let (critical, constraints) = extension::<BasicConstraints>(&leaf);
@@ -376,6 +377,7 @@ fn bad_inputs_are_typed_errors_that_do_not_echo_the_value() {
         ),
     ];
     for (request, field) in cases {
+        assert!(!format!("{request:?}").contains("900101"), "{request:?}");
         let error = prepare_leaf_certificate(&ca.certificate, &request).unwrap_err();
         assert!(
             matches!(error, PkiError::InvalidInput { field: f, .. } if f == field),
@@ -390,6 +392,14 @@ fn bad_inputs_are_typed_errors_that_do_not_echo_the_value() {
     };
     assert!(matches!(
         prepare_leaf_certificate(&ca.certificate, &expired),
+        Err(PkiError::InvalidValidity)
+    ));
+    let outlives_ca = LeafRequest {
+        not_after: now() + chrono::TimeDelta::days(365 * 21),
+        ..signer_request(NAME, IC, EMAIL, &public_key)
+    };
+    assert!(matches!(
+        prepare_leaf_certificate(&ca.certificate, &outlives_ca),
         Err(PkiError::InvalidValidity)
     ));
     let not_a_key = LeafRequest {
@@ -409,4 +419,34 @@ fn bad_inputs_are_typed_errors_that_do_not_echo_the_value() {
         certificate_from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
             .is_err()
     );
+}
+
+#[test]
+fn high_s_signatures_as_kms_returns_them_are_accepted() {
+    let ca = SoftwareCa::new("ca");
+    let public_key = signer_key("aisyah").public_key_der().unwrap();
+    let openssl = Openssl::new();
+    let ca_pem = openssl.write_certificate("ca.pem", &ca.certificate);
+    let pending = prepare_leaf_certificate(
+        &ca.certificate,
+        &signer_request(NAME, IC, EMAIL, &public_key),
+    )
+    .unwrap();
+    let low = p256::ecdsa::Signature::from_der(&ca.sign(pending.tbs())).unwrap();
+    let flipped =
+        p256::ecdsa::Signature::from_scalars(low.r().to_bytes(), (-*low.s()).to_bytes()).unwrap();
+    assert_ne!(low.s().to_bytes(), flipped.s().to_bytes());
+
+    let leaf = pending.finish(&flipped.to_der().to_bytes()).unwrap();
+    verify_issued_by(&leaf, &ca.certificate).unwrap();
+    let leaf_pem = openssl.write_certificate("leaf.pem", &leaf);
+    let verify = openssl.run(&[
+        "verify",
+        "-attime",
+        &attime(now()),
+        "-CAfile",
+        &ca_pem,
+        &leaf_pem,
+    ]);
+    assert!(verify.ok, "{}", verify.output);
 }
