@@ -1,0 +1,251 @@
+//! Test fixtures: a CA and signers made with the `openssl` CLI, blank PDFs with empty signature
+//! fields made with lopdf, a drawn-signature PNG, and locating external tools.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, TimeZone, Utc};
+use hims_pdf::{Appearance, SignRequest};
+use lopdf::{Dictionary, Document, Object, Stream, dictionary};
+use tempfile::TempDir;
+use zeroize::Zeroizing;
+
+pub const SETUP_HINT: &str = "install the test tools with `scripts/test` (poppler-utils, zbar-tools, libnss3-tools, the .venv with pyhanko)";
+
+/// Path of an external tool, or a failing test naming the setup command.
+pub fn tool(name: &str) -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin").join(name);
+    if venv.exists() {
+        return venv;
+    }
+    for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("required tool `{name}` not found: {SETUP_HINT}");
+}
+
+pub fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
+    text
+}
+
+pub struct Signer {
+    pub name: String,
+    pub cert_der: Vec<u8>,
+    pub cert_pem: PathBuf,
+    pub key_pkcs8: Vec<u8>,
+}
+
+pub struct Pki {
+    pub dir: TempDir,
+    pub ca_pem: PathBuf,
+    pub ca_der: Vec<u8>,
+    pub signers: Vec<Signer>,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    run(Command::new(tool("openssl")).current_dir(dir).args(args));
+}
+
+/// A P-256 CA and one leaf per name, as `openssl` makes them.
+pub fn make_pki(names: &[&str]) -> Pki {
+    let dir = TempDir::new().expect("tempdir");
+    let d = dir.path();
+    openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ca.key"]);
+    openssl(
+        d,
+        &[
+            "req", "-x509", "-new", "-key", "ca.key", "-subj", "/C=MY/O=HIMS Test/CN=HIMS Test CA",
+            "-days", "3650", "-sha256", "-out", "ca.pem",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    openssl(d, &["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"]);
+    std::fs::write(
+        d.join("leaf.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    )
+    .expect("write ext");
+    let mut signers = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let key = format!("s{i}.key");
+        let csr = format!("s{i}.csr");
+        let pem = format!("s{i}.pem");
+        let der = format!("s{i}.der");
+        let p8 = format!("s{i}.p8");
+        openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &key]);
+        let subject = format!("/C=MY/CN={name}");
+        openssl(d, &["req", "-new", "-utf8", "-key", &key, "-subj", &subject, "-out", &csr]);
+        let serial = format!("{}", 0x1000 + i);
+        openssl(
+            d,
+            &[
+                "x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", &serial,
+                "-days", "365", "-sha256", "-extfile", "leaf.ext", "-out", &pem,
+            ],
+        );
+        openssl(d, &["x509", "-in", &pem, "-outform", "DER", "-out", &der]);
+        openssl(d, &["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &p8]);
+        signers.push(Signer {
+            name: name.to_string(),
+            cert_der: std::fs::read(d.join(&der)).expect("cert"),
+            cert_pem: d.join(&pem),
+            key_pkcs8: std::fs::read(d.join(&p8)).expect("key"),
+        });
+    }
+    Pki {
+        ca_pem: d.join("ca.pem"),
+        ca_der: std::fs::read(d.join("ca.der")).expect("ca"),
+        signers,
+        dir,
+    }
+}
+
+impl Pki {
+    /// A CRL from the CA listing the given signers as revoked.
+    pub fn crl(&self, revoked: &[usize]) -> Vec<u8> {
+        let d = self.dir.path();
+        std::fs::write(d.join("index.txt"), "").expect("index");
+        std::fs::write(d.join("crlnumber"), "01\n").expect("crlnumber");
+        std::fs::write(
+            d.join("ca.cnf"),
+            format!(
+                "[ca]\ndefault_ca=CA_default\n[CA_default]\ndatabase={0}/index.txt\ncrlnumber={0}/crlnumber\ndefault_md=sha256\ndefault_crl_days=30\n",
+                d.display()
+            ),
+        )
+        .expect("cnf");
+        for &i in revoked {
+            let pem = format!("s{i}.pem");
+            openssl(d, &["ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-revoke", &pem]);
+        }
+        openssl(d, &["ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl", "-out", "crl.pem"]);
+        openssl(d, &["crl", "-in", "crl.pem", "-outform", "DER", "-out", "crl.der"]);
+        std::fs::read(d.join("crl.der")).expect("crl")
+    }
+
+    pub fn request(&self, index: usize, field: &str, at: DateTime<Utc>) -> SignRequest {
+        let s = &self.signers[index];
+        SignRequest {
+            field_name: field.to_string(),
+            signer_cert_der: s.cert_der.clone(),
+            chain_der: vec![self.ca_der.clone()],
+            pkcs8_key: Zeroizing::new(s.key_pkcs8.clone()),
+            appearance: Appearance {
+                name: s.name.clone(),
+                masked_id: format!("No. KP: ********{:04}", 1234 + index),
+                signature_png: signature_png(300, 100),
+            },
+            signed_at: at,
+        }
+    }
+}
+
+pub fn fixed_time(minute: u32) -> DateTime<Utc> {
+    // Only its stability matters: signers' certificates are issued "now" by openssl,
+    // so tests that check trust use `Utc::now()` instead.
+    Utc.with_ymd_and_hms(2026, 3, 14, 1, minute, 0)
+        .single()
+        .expect("valid date")
+}
+
+/// A transparent PNG with a dark wavy stroke, like a drawn signature.
+pub fn signature_png(width: u32, height: u32) -> Vec<u8> {
+    let mut rgba = vec![0u8; (width * height * 4) as usize];
+    for x in 0..width {
+        let t = x as f32 / width as f32;
+        let y = (height as f32 * (0.5 + 0.35 * (t * 12.0).sin() * (1.0 - t))) as u32;
+        for dy in 0..3 {
+            let yy = (y + dy).min(height - 1);
+            let i = ((yy * width + x) * 4) as usize;
+            rgba[i..i + 4].copy_from_slice(&[10, 20, 120, 255]);
+        }
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, width, height);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().expect("png header");
+    writer.write_image_data(&rgba).expect("png data");
+    drop(writer);
+    out
+}
+
+/// A PDF of `pages` pages of text with one empty signature field per name, on the last page.
+/// `modern` writes object streams and an xref stream instead of a classic table.
+pub fn blank_pdf(pages: usize, fields: &[&str], modern: bool) -> Vec<u8> {
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+    });
+    let mut kids = Vec::new();
+    let mut last_page = None;
+    for p in 0..pages {
+        let mut text = String::from("BT /F1 11 Tf 56 780 Td 14 TL\n");
+        text.push_str(&format!("(Perjanjian Jual Beli - page {}) Tj T*\n", p + 1));
+        for line in 0..45 {
+            text.push_str(&format!(
+                "(Clause {}.{}: the Purchaser agrees to pay the Vendor the balance of the price.) Tj T*\n",
+                p + 1,
+                line + 1
+            ));
+        }
+        text.push_str("ET");
+        let content_id = doc.add_object(Stream::new(Dictionary::new(), text.into_bytes()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Contents" => content_id,
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
+        });
+        kids.push(Object::Reference(page_id));
+        last_page = Some(page_id);
+    }
+    let last_page = last_page.expect("at least one page");
+    let mut field_refs = Vec::new();
+    for (i, name) in fields.iter().enumerate() {
+        let x = 40 + (i as i64 % 2) * 270;
+        let y = 80 + (i as i64 / 2) * 110;
+        let id = doc.add_object(dictionary! {
+            "Type" => "Annot", "Subtype" => "Widget", "FT" => "Sig",
+            "T" => Object::string_literal(*name), "F" => 4, "P" => last_page,
+            "Rect" => vec![x.into(), y.into(), (x + 240).into(), (y + 95).into()],
+        });
+        field_refs.push(Object::Reference(id));
+    }
+    if let Ok(page) = doc.get_object_mut(last_page).and_then(Object::as_dict_mut) {
+        page.set("Annots", field_refs.clone());
+    }
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages as i64 }),
+    );
+    let form_id = doc.add_object(dictionary! { "Fields" => field_refs });
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id, "AcroForm" => form_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    if modern {
+        doc.save_modern(&mut out).expect("save modern");
+    } else {
+        doc.compress();
+        doc.save_to(&mut out).expect("save");
+    }
+    out
+}
+
+pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write temp file");
+    p
+}
