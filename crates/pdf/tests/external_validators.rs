@@ -1,0 +1,84 @@
+//! Independent validators: pyHanko (Python API via scripts/validate_pyhanko.py) and poppler's pdfsig
+//! with the CA trusted in an NSS database. Missing tools fail the test with the setup command.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use common::{Pki, blank_pdf, make_pki, run, tool, write_temp};
+use hims_pdf::sign;
+
+const NAMES: [&str; 4] = ["Nur Aisyah binti Abdullah", "José Ñúñez", "Tan Wei Ming", "Rajesh Kumar"];
+const FIELDS: [&str; 4] = ["purchaser1", "purchaser2", "vendor", "witness"];
+
+fn signed_by_all(pki: &Pki, modern: bool) -> Vec<u8> {
+    let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("truncate");
+    let mut pdf = blank_pdf(2, &FIELDS, modern);
+    for (i, field) in FIELDS.iter().enumerate() {
+        pdf = sign(&pdf, &pki.request(i, field, now)).expect("sign");
+    }
+    pdf
+}
+
+pub fn pyhanko_reports(ca_pem: &Path, pdf: &Path) -> Vec<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_pyhanko.py");
+    let out = run(Command::new(tool("python3")).arg(script).arg(ca_pem).arg(pdf));
+    out.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+#[test]
+fn pyhanko_accepts_every_signature() {
+    let pki = make_pki(&NAMES);
+    for modern in [false, true] {
+        let pdf = write_temp(pki.dir.path(), "signed.pdf", &signed_by_all(&pki, modern));
+        let reports = pyhanko_reports(&pki.ca_pem, &pdf);
+        assert_eq!(reports.len(), 4, "{reports:#?}");
+        for r in &reports {
+            assert_eq!(r["intact"], true, "{r:#?}");
+            assert_eq!(r["valid"], true, "{r:#?}");
+            assert_eq!(r["trusted"], true, "{r:#?}");
+            let level = r["modification"].as_str().unwrap_or_default();
+            assert!(["NONE", "LTA_UPDATES", "FORM_FILLING"].contains(&level), "{r:#?}");
+        }
+    }
+}
+
+#[test]
+fn pyhanko_sees_a_flipped_byte() {
+    let pki = make_pki(&NAMES);
+    let mut bytes = signed_by_all(&pki, false);
+    let at = bytes.len() / 100;
+    bytes[at] ^= 0x01;
+    let pdf = write_temp(pki.dir.path(), "tampered.pdf", &bytes);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_pyhanko.py");
+    let out = Command::new(tool("python3")).arg(script).arg(&pki.ca_pem).arg(&pdf).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Either pyHanko refuses the file or reports signatures that are not intact.
+    let all_intact = out.status.success() && text.lines().filter(|l| l.contains("\"intact\": true")).count() == 4;
+    assert!(!all_intact, "{text}");
+}
+
+#[test]
+fn pdfsig_trusts_every_signature() {
+    let pki = make_pki(&NAMES);
+    let nss = pki.dir.path().join("nss");
+    std::fs::create_dir_all(&nss).expect("nss dir");
+    let db = format!("sql:{}", nss.display());
+    run(Command::new(tool("certutil")).args(["-N", "--empty-password", "-d", &db]));
+    run(Command::new(tool("certutil"))
+        .args(["-A", "-n", "hims-test-ca", "-t", "CT,C,C", "-i"])
+        .arg(&pki.ca_pem)
+        .args(["-d", &db]));
+    for modern in [false, true] {
+        let pdf = write_temp(pki.dir.path(), "signed.pdf", &signed_by_all(&pki, modern));
+        let out = Command::new(tool("pdfsig")).args(["-nssdir", &db]).arg(&pdf).output().expect("pdfsig");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.matches("Signature is Valid.").count(), 4, "{text}");
+        assert_eq!(text.matches("Certificate is Trusted.").count(), 4, "{text}");
+    }
+}
