@@ -5,6 +5,26 @@
 //! the caller signs (KMS `Sign`, `ECDSA_SHA_256`, `MessageType=RAW`, or a
 //! software key), then `finish(signature_der)` checks the signature against
 //! the CA public key and assembles the result.
+//!
+//! ```ignore
+//! let ca = prepare_ca_certificate(&keys.ca_public_key().await?, rng.bytes(), now)?;
+//! let signature = keys.ca_sign(ca.tbs()).await?;
+//! let ca = ca.finish(&signature)?;
+//!
+//! let key = SignerKeyPair::generate(|buf| rng.fill(buf))?;
+//! let public_key_der = key.public_key_der()?;
+//! let leaf = prepare_leaf_certificate(&ca, &LeafRequest {
+//!     subject: LeafSubject::Signer { name, id_number, email, country: Some("MY") },
+//!     public_key_der: &public_key_der,
+//!     serial_random: rng.bytes(),
+//!     crl_url: "https://host/crl",
+//!     now,
+//!     not_after: deadline + margin,
+//! })?;
+//! let signature = keys.ca_sign(leaf.tbs()).await?;
+//! let leaf = leaf.finish(&signature)?;
+//! let encrypted_key = keys.encrypt(&key.to_pkcs8_der()?, &context).await?;
+//! ```
 
 mod crl;
 mod error;

@@ -450,3 +450,11 @@ fn high_s_signatures_as_kms_returns_them_are_accepted() {
     ]);
     assert!(verify.ok, "{}", verify.output);
 }
+
+#[test]
+fn pending_objects_can_be_held_across_an_await() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<hims_pki::PendingCertificate>();
+    assert_send_sync::<hims_pki::PendingCrl>();
+    assert_send_sync::<hims_pki::SignerKeyPair>();
+}
