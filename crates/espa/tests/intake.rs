@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use hims_espa::{EspaError, MAX_PORTAL_PDF_BYTES, intake};
+use hims_espa::{Base, EspaDocument, EspaError, MAX_PORTAL_PDF_BYTES, first_revision, intake};
 
 #[test]
 fn classic_and_modern_portal_pdfs_parse_with_all_pages() {
@@ -74,6 +74,8 @@ fn an_encrypted_pdf_is_refused() {
 #[test]
 fn truncated_and_garbled_pdfs_never_panic() {
     let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    let slots = EspaDocument::example().signature_slots();
+    let mut accepted = Vec::new();
     for modern in [false, true] {
         let good = portal_pdf(3, modern);
         let mut variants: Vec<Vec<u8>> = Vec::new();
@@ -95,7 +97,10 @@ fn truncated_and_garbled_pdfs_never_panic() {
             let result = std::panic::catch_unwind(|| intake(&v).map(|d| d.get_pages().len()));
             let key = match result {
                 Err(_) => panic!("intake panicked on a variant of {} bytes", v.len()),
-                Ok(Ok(_)) => "ok".to_string(),
+                Ok(Ok(_)) => {
+                    accepted.push(v.clone());
+                    "ok".to_string()
+                }
                 Ok(Err(e)) => format!("{e:?}")
                     .split(['(', ' '])
                     .next()
@@ -110,4 +115,61 @@ fn truncated_and_garbled_pdfs_never_panic() {
         "{outcomes:?}"
     );
     assert!(outcomes.get("ok").copied().unwrap_or(0) > 0, "{outcomes:?}");
+}
+
+#[test]
+fn a_portal_pdf_that_is_already_signed_is_refused() {
+    use lopdf::{Object, dictionary};
+    let mut doc = lopdf::Document::load_mem(&portal_pdf(1, false)).unwrap();
+    let sig_value = doc.add_object(dictionary! { "Type" => "Sig", "Filter" => "Adobe.PPKLite" });
+    let field = doc.add_object(
+        dictionary! { "FT" => "Sig", "T" => Object::string_literal("old"), "V" => sig_value },
+    );
+    let form =
+        doc.add_object(dictionary! { "Fields" => vec![Object::Reference(field)], "SigFlags" => 3 });
+    doc.catalog_mut().unwrap().set("AcroForm", form);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let slots = EspaDocument::example().signature_slots();
+    assert_eq!(
+        first_revision(Base::Portal(bytes), &slots, "HIMS-1"),
+        Err(EspaError::AlreadySigned)
+    );
+}
+
+#[test]
+fn a_portal_form_keeps_its_fields_and_refuses_a_clashing_name() {
+    use lopdf::{Object, dictionary};
+    let mut doc = lopdf::Document::load_mem(&portal_pdf(1, false)).unwrap();
+    let field =
+        doc.add_object(dictionary! { "FT" => "Tx", "T" => Object::string_literal("sig_pemaju") });
+    let form = doc.add_object(dictionary! { "Fields" => vec![Object::Reference(field)] });
+    doc.catalog_mut().unwrap().set("AcroForm", form);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    let mut slots = EspaDocument::example().signature_slots();
+    assert!(matches!(
+        first_revision(Base::Portal(bytes.clone()), &slots, "HIMS-1"),
+        Err(EspaError::BadSlot(_))
+    ));
+    slots[2].field_name = "sig_pemaju_2".into();
+    let pdf = first_revision(Base::Portal(bytes), &slots, "HIMS-1").expect("first revision");
+    let out = lopdf::Document::load_mem(&pdf).unwrap();
+    let form_id = out
+        .catalog()
+        .unwrap()
+        .get(b"AcroForm")
+        .and_then(Object::as_reference)
+        .unwrap();
+    let fields = out
+        .get_dictionary(form_id)
+        .unwrap()
+        .get(b"Fields")
+        .and_then(Object::as_array)
+        .unwrap();
+    assert_eq!(
+        fields.len(),
+        4,
+        "the portal's text field and three signature fields"
+    );
 }
