@@ -24,6 +24,8 @@ pub enum PdfError {
     Crl(String),
     #[error("the layout entry /HIMSLayout is missing or invalid: {0}")]
     Layout(String),
+    #[error("the serial number has a character the document font cannot show")]
+    BadSerial,
     #[error("the QR code could not be built: {0}")]
     Qr(String),
     #[error("ASN.1 encoding failed: {0}")]

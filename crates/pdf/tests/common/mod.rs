@@ -28,15 +28,16 @@ pub fn tool(name: &str) -> PathBuf {
     panic!("required tool `{name}` not found: {SETUP_HINT}");
 }
 
+/// Runs a command that must succeed; returns its standard output.
 pub fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{cmd:?} failed:\n{text}");
-    text
+    stdout
 }
 
 pub struct Signer {
@@ -85,7 +86,7 @@ pub fn make_pki(names: &[&str]) -> Pki {
         let der = format!("s{i}.der");
         let p8 = format!("s{i}.p8");
         openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &key]);
-        let subject = format!("/C=MY/CN={name}");
+        let subject = format!("/C=MY/CN={}", name.replace('/', "\\/"));
         openssl(d, &["req", "-new", "-utf8", "-key", &key, "-subj", &subject, "-out", &csr]);
         let serial = format!("{}", 0x1000 + i);
         openssl(
