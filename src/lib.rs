@@ -7,5 +7,11 @@
 pub use hims_domain as domain;
 
 pub mod adapters;
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod http;
+#[cfg(feature = "local")]
+pub mod local;
 pub mod ports;
 pub mod testing;

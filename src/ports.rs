@@ -21,7 +21,10 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: sk.into() }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 }
 
@@ -103,7 +106,12 @@ pub enum Write {
     /// Atomically add `by` to a counter of an existing item, only if the
     /// counter's value before the write is below `below` (when given). Does
     /// not change `version` or `data`.
-    Increment { key: Key, counter: String, by: i64, below: Option<i64> },
+    Increment {
+        key: Key,
+        counter: String,
+        by: i64,
+        below: Option<i64>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,7 +201,11 @@ pub trait Blobs: Send + Sync {
     async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError>;
     /// A time-limited download URL, where the backend has one (S3). `None`
     /// means "serve the bytes yourself".
-    async fn download_url(&self, key: &str, valid_for_secs: u64) -> Result<Option<String>, BlobError>;
+    async fn download_url(
+        &self,
+        key: &str,
+        valid_for_secs: u64,
+    ) -> Result<Option<String>, BlobError>;
 }
 
 // ---------------------------------------------------------------- Mailer
@@ -246,7 +258,11 @@ pub trait Keys: Send + Sync {
     /// The CA public key as SubjectPublicKeyInfo DER.
     async fn ca_public_key(&self) -> Result<Vec<u8>, KeyError>;
     /// Authenticated encryption bound to `context`.
-    async fn encrypt(&self, plaintext: &[u8], context: &EncryptionContext) -> Result<Vec<u8>, KeyError>;
+    async fn encrypt(
+        &self,
+        plaintext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Vec<u8>, KeyError>;
     async fn decrypt(
         &self,
         ciphertext: &[u8],
@@ -302,4 +318,13 @@ pub struct Ports {
     pub keys: Arc<dyn Keys>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
+}
+
+// ---------------------------------------------------------------- Webhooks
+
+/// Outgoing HTTP POSTs to the portal. Returns the response status.
+#[async_trait]
+pub trait WebhookClient: Send + Sync {
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: &[u8])
+    -> Result<u16, String>;
 }

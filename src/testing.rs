@@ -16,7 +16,11 @@ impl FixedClock {
     }
 
     pub fn at_rfc3339(s: &str) -> Self {
-        Self::new(DateTime::parse_from_rfc3339(s).expect("valid RFC 3339").with_timezone(&Utc))
+        Self::new(
+            DateTime::parse_from_rfc3339(s)
+                .expect("valid RFC 3339")
+                .with_timezone(&Utc),
+        )
     }
 
     pub fn advance(&self, by: Duration) {
@@ -42,7 +46,10 @@ pub struct SeededRng {
 
 impl SeededRng {
     pub fn new(seed: u64) -> Self {
-        Self { seed: Sha256::digest(seed.to_be_bytes()).into(), counter: Mutex::new(0) }
+        Self {
+            seed: Sha256::digest(seed.to_be_bytes()).into(),
+            counter: Mutex::new(0),
+        }
     }
 }
 
@@ -50,7 +57,10 @@ impl Rng for SeededRng {
     fn fill(&self, dest: &mut [u8]) {
         let mut counter = self.counter.lock().expect("rng lock");
         for chunk in dest.chunks_mut(32) {
-            let block = Sha256::new().chain_update(self.seed).chain_update(counter.to_be_bytes()).finalize();
+            let block = Sha256::new()
+                .chain_update(self.seed)
+                .chain_update(counter.to_be_bytes())
+                .finalize();
             chunk.copy_from_slice(&block[..chunk.len()]);
             *counter += 1;
         }

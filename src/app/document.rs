@@ -1,0 +1,138 @@
+//! The agreement's PDF: the first revision (rendered eSPA or the portal's own
+//! PDF, with one empty signature field per signer) and stored revisions.
+
+use chrono::{DateTime, Utc};
+use hims_espa::{Base, EspaDocument, EspaError, PartyLine, SignatureSlot};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::repo::Revision;
+use crate::domain::{Action, Agreement, Party, Role, identity};
+use crate::error::{AppError, AppResult};
+use crate::ports::Blobs;
+
+/// What the portal sends as `document`.
+#[derive(Debug, Clone)]
+pub enum DocumentSource {
+    Template(EspaFields),
+    Pdf(Vec<u8>),
+}
+
+/// The agreement's own facts for the rendered eSPA (the rest comes from the agreement).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EspaFields {
+    /// e.g. "Kondominium (3 bilik tidur, 2 bilik air)".
+    pub unit_type: String,
+    pub built_up_area_sqm: u32,
+    /// The purchase price in sen (RM 650,000.00 = 65000000).
+    pub price_sen: u64,
+}
+
+pub fn field_name(party: &Party) -> String {
+    format!("sig_{}", party.id.0)
+}
+
+fn role_label(party: &Party, first: bool) -> String {
+    match party.role {
+        Role::Purchaser if first => "Pembeli (Penama Pertama)".to_owned(),
+        role => super::notices::salutation(role).to_owned(),
+    }
+    .replace("Tuan/Puan", "Pihak Lain")
+}
+
+fn slots(agreement: &Agreement) -> Vec<SignatureSlot> {
+    agreement
+        .parties
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.action == Action::Sign)
+        .enumerate()
+        .map(|(n, (i, p))| SignatureSlot {
+            field_name: field_name(p),
+            label: format!("Tandatangan {}", n + 1),
+            role_label: role_label(p, i == 0),
+            name: p.name.clone(),
+        })
+        .collect()
+}
+
+/// Builds revision 1 (CPU-bound: call from a blocking task).
+pub fn first_revision(agreement: &Agreement, source: DocumentSource) -> AppResult<Vec<u8>> {
+    let base = match source {
+        DocumentSource::Pdf(bytes) => Base::Portal(bytes),
+        DocumentSource::Template(fields) => Base::Rendered(EspaDocument {
+            project_code: agreement.project_code.clone(),
+            project_name: agreement.project_name.clone(),
+            developer_name: agreement.developer_name.clone(),
+            unit: agreement.unit.clone(),
+            unit_type: fields.unit_type,
+            built_up_area_sqm: fields.built_up_area_sqm,
+            price_sen: fields.price_sen,
+            schedule: hims_espa::schedule_h(),
+            parties: agreement
+                .parties
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PartyLine {
+                    role_label: role_label(p, i == 0),
+                    name: p.name.clone(),
+                    masked_id: identity::mask_id(&p.id_number),
+                    signs: p.action == Action::Sign,
+                    field_name: field_name(p),
+                })
+                .collect(),
+            provisional_serial: agreement.serial_display(),
+            created_at: agreement.created_at,
+        }),
+    };
+    hims_espa::first_revision(base, &slots(agreement), &agreement.serial_display())
+        .map_err(pdf_error)
+}
+
+/// The portal's PDF problems, as 422s with their own codes.
+pub fn pdf_error(e: EspaError) -> AppError {
+    let code = match e {
+        EspaError::TooLarge { .. } => "pdf_too_large",
+        EspaError::Encrypted => "pdf_encrypted",
+        EspaError::Empty | EspaError::NotPdf => "pdf_not_a_pdf",
+        EspaError::Corrupt(_) | EspaError::NoPages => "pdf_corrupt",
+        other => {
+            tracing::error!(error = %other, "eSPA rendering failed");
+            return AppError::internal("pdf_render_failed");
+        }
+    };
+    AppError::unprocessable(code)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Stores a revision under a key that is never reused.
+pub async fn store_revision(
+    blobs: &dyn Blobs,
+    agreement: &Agreement,
+    number: u32,
+    bytes: &[u8],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Revision> {
+    let sha256 = sha256_hex(bytes);
+    // The hash in the key makes a retried write of the same revision harmless
+    // and two different ones never collide.
+    let blob_key = format!(
+        "agreements/{}/r{number:04}-{}.pdf",
+        agreement.id.0,
+        &sha256[..16]
+    );
+    blobs.put(&blob_key, bytes, "application/pdf").await?;
+    Ok(Revision {
+        number,
+        blob_key,
+        sha256,
+        size: bytes.len() as u64,
+        created_at: now,
+        reason: reason.to_owned(),
+    })
+}

@@ -1,0 +1,90 @@
+//! Where things live in the one table: every key pattern in one place
+//! (documented for DynamoDB in `infra/README.md`).
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{AgreementId, PartyId};
+use crate::ports::{IndexKey, Key};
+
+/// Shards of the due index, so that one hot partition never takes every
+/// deadline write. The sweep reads all shards.
+pub const DUE_SHARDS: u32 = 4;
+
+/// A time that sorts as text (fixed width, UTC).
+pub fn sortable(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn agreement(id: &AgreementId) -> Key {
+    Key::new(format!("AGR#{}", id.0), "META")
+}
+
+pub fn audit_entry(id: &AgreementId, seq: u64) -> Key {
+    Key::new(format!("AGR#{}", id.0), format!("AUDIT#{seq:010}"))
+}
+
+pub fn audit_prefix(id: &AgreementId) -> (String, &'static str) {
+    (format!("AGR#{}", id.0), "AUDIT#")
+}
+
+pub fn party_secrets(agreement: &AgreementId, party: &PartyId) -> Key {
+    Key::new(format!("AGR#{}", agreement.0), format!("PARTY#{}", party.0))
+}
+
+pub fn idempotency(key: &str) -> Key {
+    Key::new(format!("IDEM#{key}"), "IDEM")
+}
+
+pub fn serial(serial: &str) -> Key {
+    Key::new(format!("SERIAL#{serial}"), "SERIAL")
+}
+
+pub fn serial_counter(project_code: &str) -> Key {
+    Key::new(format!("SEQ#{project_code}"), "SEQ")
+}
+
+pub fn replay_guard(digest_hex: &str) -> Key {
+    Key::new(format!("REPLAY#{digest_hex}"), "REPLAY")
+}
+
+pub fn outbox(id: &str) -> Key {
+    Key::new(format!("OUTBOX#{id}"), "MSG")
+}
+
+/// The listing index: every agreement by last update.
+pub const LIST_PARTITION: &str = "AGREEMENTS";
+
+pub fn list_entry(id: &AgreementId, updated_at: DateTime<Utc>) -> IndexKey {
+    IndexKey {
+        pk: LIST_PARTITION.to_owned(),
+        sk: format!("{}#{}", sortable(updated_at), id.0),
+    }
+}
+
+pub const OUTBOX_PARTITION: &str = "OUTBOX";
+
+pub fn outbox_due(id: &str, at: DateTime<Utc>) -> IndexKey {
+    IndexKey {
+        pk: OUTBOX_PARTITION.to_owned(),
+        sk: format!("{}#{id}", sortable(at)),
+    }
+}
+
+pub fn deadline_shard(id: &AgreementId) -> String {
+    let h =
+        id.0.bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    format!("DUE#{}", h % DUE_SHARDS)
+}
+
+pub fn deadline_due(id: &AgreementId, at: DateTime<Utc>) -> IndexKey {
+    IndexKey {
+        pk: deadline_shard(id),
+        sk: format!("{}#{}", sortable(at), id.0),
+    }
+}
+
+/// The upper bound (exclusive) of index sort keys due at or before `now`.
+pub fn due_until(now: DateTime<Utc>) -> String {
+    format!("{}#~", sortable(now))
+}

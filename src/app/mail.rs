@@ -1,0 +1,175 @@
+//! Emails, in Malay as in the manual, from the templates in `templates/email/`
+//! (text and HTML; HTML values are escaped by the template engine).
+
+use std::sync::LazyLock;
+
+use minijinja::{AutoEscape, Environment};
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Template {
+    /// F1.1: please complete eKYC in iDsaya.
+    EkycRequest,
+    /// F1.2: eKYC done; the certificate email follows when the turn comes.
+    EkycDone,
+    /// F1.2 + F2.1: eKYC done and the turn has come: generate the certificate.
+    CertificateStep,
+    /// F3.1: certificate ready, sign now.
+    YourTurn,
+    /// F3.2: the landowner's witness reviews before a deadline.
+    ReviewRequest,
+}
+
+impl Template {
+    fn name(self) -> &'static str {
+        match self {
+            Self::EkycRequest => "ekyc_request",
+            Self::EkycDone => "ekyc_done",
+            Self::CertificateStep => "certificate_step",
+            Self::YourTurn => "your_turn",
+            Self::ReviewRequest => "review_request",
+        }
+    }
+
+    fn subject(self) -> &'static str {
+        match self {
+            Self::EkycRequest => "Pengesahan eKYC bagi Perjanjian Jual Beli elektronik (eSPA)",
+            Self::EkycDone => "Selesai Verifikasi eKYC",
+            Self::CertificateStep => "Jana Sijil Tandatangan Digital eSPA",
+            Self::YourTurn => "Giliran Tandatangan eSPA",
+            Self::ReviewRequest => "Semakan dan Pengesahan eSPA",
+        }
+    }
+}
+
+/// What every template may use. `salutation` is e.g. "Pembeli".
+#[derive(Debug, Clone, Serialize)]
+pub struct MailContext {
+    pub salutation: String,
+    pub project_code: String,
+    pub project_name: String,
+    pub developer_name: String,
+    pub unit: String,
+    pub link: String,
+    /// Malaysia time, dd/mm/yyyy HH:MM.
+    pub deadline: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/email/", $name)))),*]
+    };
+}
+
+const SOURCES: &[(&str, &str)] = templates!(
+    "_layout.txt.j2",
+    "_layout.html.j2",
+    "ekyc_request.txt.j2",
+    "ekyc_request.html.j2",
+    "ekyc_done.txt.j2",
+    "ekyc_done.html.j2",
+    "certificate_step.txt.j2",
+    "certificate_step.html.j2",
+    "your_turn.txt.j2",
+    "your_turn.html.j2",
+    "review_request.txt.j2",
+    "review_request.html.j2",
+);
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.contains(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, source) in SOURCES {
+        env.add_template(name, source)
+            .expect("email templates parse (checked by tests)");
+    }
+    env
+});
+
+pub fn render(template: Template, ctx: &MailContext) -> AppResult<RenderedMail> {
+    let render = |ext: &str| {
+        let name = format!("{}.{ext}.j2", template.name());
+        let subject = template.subject();
+        ENV.get_template(&name)
+            .and_then(|t| {
+                t.render(minijinja::context! { subject, ..minijinja::Value::from_serialize(ctx) })
+            })
+            .map_err(|e| {
+                tracing::error!(template = %name, error = %e, "email template failed");
+                AppError::internal("template_failed")
+            })
+    };
+    Ok(RenderedMail {
+        subject: template.subject().to_owned(),
+        text: render("txt")?,
+        html: render("html")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> MailContext {
+        MailContext {
+            salutation: "Saksi Tuan Tanah".into(),
+            project_code: "20165-9".into(),
+            project_name: "PARKLAND AVENUE".into(),
+            developer_name: "PARKLAND AVENUE SDN. BHD.".into(),
+            unit: "B-10-01".into(),
+            link: "https://hims.example/s/abc?x=1&y=<2>".into(),
+            deadline: "31/05/2025 10:17".into(),
+        }
+    }
+
+    #[test]
+    fn every_template_renders_with_footer_and_escaped_html() {
+        for t in [
+            Template::EkycRequest,
+            Template::EkycDone,
+            Template::CertificateStep,
+            Template::YourTurn,
+            Template::ReviewRequest,
+        ] {
+            let m = render(t, &ctx()).unwrap();
+            for body in [&m.text, &m.html] {
+                assert!(body.contains("03-8991 4797"), "{t:?} helpdesk line");
+                assert!(body.contains("hims.aduan@kpkt.gov.my"));
+                assert!(body.contains("Kementerian Perumahan dan Kerajaan Tempatan"));
+                assert!(body.contains("20165-9") && body.contains("PARKLAND AVENUE"));
+            }
+            assert!(m.text.contains("y=<2>"), "{t:?} text keeps the link as is");
+            assert!(
+                !m.html.contains("<2>") && m.html.contains("&lt;2&gt;"),
+                "{t:?} html escapes"
+            );
+        }
+    }
+
+    #[test]
+    fn witness_review_states_the_deadline_as_in_the_manual() {
+        let m = render(Template::ReviewRequest, &ctx()).unwrap();
+        assert!(m.text.starts_with("Kepada Saksi Tuan Tanah,"));
+        assert!(m.text.contains(
+            "hanya sah sehingga 31/05/2025 10:17. Sila lakukan pengesahan sebelum tarikh tersebut."
+        ));
+        assert!(m.text.contains("pemaju PARKLAND AVENUE SDN. BHD."));
+    }
+}

@@ -1,0 +1,71 @@
+//! Use cases: one module per function of DESIGN.md, over the ports.
+
+pub mod agreements;
+pub mod audit;
+pub mod document;
+pub mod ekyc;
+pub mod hmac_sig;
+pub mod layout;
+pub mod link;
+pub mod mail;
+pub mod notices;
+pub mod outbox;
+pub mod repo;
+pub mod session;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+use crate::ports::{Ports, WebhookClient};
+
+/// The core, built once at start and shared by every request.
+#[derive(Clone)]
+pub struct App {
+    pub ports: Ports,
+    pub settings: Arc<Settings>,
+    pub webhooks: Arc<dyn WebhookClient>,
+    /// Pinged after each commit that queued messages, so a local deliverer
+    /// can send at once (in AWS the table stream does this).
+    pub outbox_signal: Arc<tokio::sync::Notify>,
+}
+
+impl App {
+    pub fn new(ports: Ports, settings: Settings, webhooks: Arc<dyn WebhookClient>) -> Self {
+        Self {
+            ports,
+            settings: Arc::new(settings),
+            webhooks,
+            outbox_signal: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.ports.clock.now()
+    }
+}
+
+/// A fresh random id, e.g. `agr_3f2a…` (128 bits, hex).
+pub fn new_id(app: &App, prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    app.ports.rng.fill(&mut bytes);
+    format!("{prefix}_{}", hex::encode(bytes))
+}
+
+/// Runs a read-modify-write again when another request committed first.
+pub async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AppResult<T>>,
+{
+    const ATTEMPTS: usize = 8;
+    let mut last = AppError::conflict("concurrent_update");
+    for _ in 0..ATTEMPTS {
+        match attempt().await {
+            Err(e) if e.code == "concurrent_update" => last = e,
+            other => return other,
+        }
+    }
+    Err(last)
+}

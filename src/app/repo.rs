@@ -1,0 +1,148 @@
+//! Agreements in the store: load one, and commit a change — the new state,
+//! its audit entries, the outbox messages it causes and any extra writes —
+//! in one all-or-nothing transaction guarded by the version we read.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::audit::{AuditEntry, AuditHead};
+use super::layout;
+use super::outbox::{self, Message};
+use crate::domain::{Agreement, AgreementId, Event};
+use crate::error::{AppError, AppResult};
+use crate::ports::{Condition, Item, Ports, Query, Store, Write};
+
+/// One stored PDF revision of the agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub number: u32,
+    pub blob_key: String,
+    pub sha256: String,
+    pub size: u64,
+    pub created_at: DateTime<Utc>,
+    /// e.g. "initial", "serial", "signature:<party>".
+    pub reason: String,
+}
+
+/// What is stored for an agreement besides the domain state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgreementRecord {
+    pub agreement: Agreement,
+    /// Who hears about change requests and expiry; defaults to the developer signatory.
+    pub developer_email: Option<String>,
+    pub audit: AuditHead,
+    pub revisions: Vec<Revision>,
+}
+
+impl AgreementRecord {
+    pub fn current_revision(&self) -> Option<&Revision> {
+        self.revisions.last()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub record: AgreementRecord,
+    pub version: u64,
+}
+
+pub async fn load(store: &dyn Store, id: &AgreementId) -> AppResult<Loaded> {
+    let item = store
+        .get(&layout::agreement(id))
+        .await?
+        .ok_or_else(|| AppError::not_found("agreement_not_found"))?;
+    let record = serde_json::from_value(item.data).map_err(|e| {
+        tracing::error!(agreement = %id.0, error = %e, "stored agreement unreadable");
+        AppError::internal("stored_record_unreadable")
+    })?;
+    Ok(Loaded {
+        record,
+        version: item.version,
+    })
+}
+
+/// Everything a use case wants written with the new state.
+#[derive(Default)]
+pub struct Change {
+    pub events: Vec<Event>,
+    /// App-level audit records that are not domain events (PIN reset, revision stored, …).
+    pub notes: Vec<serde_json::Value>,
+    pub messages: Vec<(String, Message)>,
+    pub writes: Vec<Write>,
+}
+
+/// Writes `record` (new, or replacing `expected_version`) with its change.
+/// Fails with `concurrent_update` (409) if someone else committed first.
+pub async fn commit(
+    ports: &Ports,
+    expected_version: Option<u64>,
+    mut record: AgreementRecord,
+    change: Change,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let mut writes = Vec::new();
+    let audited = change
+        .events
+        .iter()
+        .map(|e| (e.at, serde_json::to_value(&e.kind).unwrap_or_default()))
+        .chain(change.notes.into_iter().map(|n| (now, n)));
+    for (at, event) in audited {
+        let (entry, head) = record.audit.append(at, event);
+        writes.push(put_new(
+            layout::audit_entry(&record.agreement.id, entry.seq),
+            &entry,
+        ));
+        record.audit = head;
+    }
+    for (id, message) in change.messages {
+        writes.push(outbox::enqueue(id, message, now));
+    }
+    writes.extend(change.writes);
+
+    let agreement = &record.agreement;
+    let mut item = Item::new(
+        layout::agreement(&agreement.id),
+        serde_json::to_value(&record).unwrap_or_default(),
+    );
+    item.lookup = Some(layout::list_entry(&agreement.id, agreement.updated_at));
+    item.due = agreement
+        .next_deadline()
+        .filter(|_| agreement.is_open())
+        .map(|t| layout::deadline_due(&agreement.id, t));
+    let condition = expected_version.map_or(Condition::NotExists, Condition::Version);
+    writes.insert(0, Write::Put { item, condition });
+
+    ports.store.transact(writes).await.map_err(|e| match e {
+        crate::ports::StoreError::ConditionFailed { index: Some(0) }
+        | crate::ports::StoreError::Conflict => AppError::conflict("concurrent_update"),
+        other => AppError::from(other),
+    })?;
+    Ok(expected_version.map_or(1, |v| v + 1))
+}
+
+fn put_new(key: crate::ports::Key, value: &impl Serialize) -> Write {
+    Write::Put {
+        item: Item::new(key, serde_json::to_value(value).unwrap_or_default()),
+        condition: Condition::NotExists,
+    }
+}
+
+/// The whole audit trail of an agreement, in order.
+pub async fn audit_entries(store: &dyn Store, id: &AgreementId) -> AppResult<Vec<AuditEntry>> {
+    let (pk, prefix) = layout::audit_prefix(id);
+    let mut query = Query::prefix(pk, prefix);
+    let mut entries = Vec::new();
+    loop {
+        let page = store.query(&query).await?;
+        for item in page.items {
+            entries.push(
+                serde_json::from_value(item.data)
+                    .map_err(|_| AppError::internal("stored_record_unreadable"))?,
+            );
+        }
+        match page.next {
+            Some(next) => query.cursor = Some(next),
+            None => return Ok(entries),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The `verify` function's public routes: health, the API description, the
+//! signer's session. (Certificate, PIN, code and signing routes answer 501
+//! until their issues land.)
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::auth::SignerToken;
+use super::{ApiState, Function};
+use crate::app::session::{self, SessionView};
+use crate::error::{AppError, AppResult, ErrorKind};
+
+pub fn router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .routes(routes!(signer_session))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "public", responses((status = 200, body = Health)))]
+async fn healthz() -> axum::Json<Health> {
+    axum::Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// This API, as OpenAPI 3.1.
+#[utoipa::path(get, path = "/openapi.json", tag = "public", responses((status = 200, description = "OpenAPI document")))]
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(super::openapi())
+}
+
+/// The signer's session: agreement summary, Section A details, next step and deadline.
+#[utoipa::path(get, path = "/v1/signer/session", tag = "signer",
+    responses((status = 200, body = SessionView), (status = 401), (status = 410)), security(("signer_link" = [])))]
+async fn signer_session(
+    State(state): State<ApiState>,
+    SignerToken(token): SignerToken,
+) -> AppResult<axum::Json<SessionView>> {
+    session::view(&state.app, &token).await.map(axum::Json)
+}
+
+fn not_implemented() -> AppError {
+    AppError::new(ErrorKind::Unavailable, "not_implemented")
+}
+
+macro_rules! pending_route {
+    ($name:ident, $method:ident, $path:literal) => {
+        #[utoipa::path($method, path = $path, tag = "signer", responses((status = 501, description = "Not available yet")), security(("signer_link" = [])))]
+        async fn $name() -> (StatusCode, AppError) {
+            (StatusCode::NOT_IMPLEMENTED, not_implemented())
+        }
+    };
+}
+
+pending_route!(issue_certificate, post, "/v1/signer/certificate");
+pending_route!(authorize, post, "/v1/signer/authorize");
+pending_route!(pin_reset, post, "/v1/signer/pin-reset");
+pending_route!(send_otp, post, "/v1/signer/otp");
+pending_route!(signer_document, get, "/v1/signer/document");
+pending_route!(sign, post, "/v1/signer/sign");
+pending_route!(review, post, "/v1/signer/review");
+
+/// The routes of functions whose bodies come with later issues.
+pub fn not_yet_router(function: Function) -> OpenApiRouter<ApiState> {
+    let r = OpenApiRouter::new();
+    match function {
+        Function::IssueCertificate => r.routes(routes!(issue_certificate)),
+        Function::VerifyPin => r.routes(routes!(authorize)).routes(routes!(pin_reset)),
+        Function::SendOtp => r.routes(routes!(send_otp)),
+        Function::SignDocument => r
+            .routes(routes!(signer_document))
+            .routes(routes!(sign))
+            .routes(routes!(review)),
+        _ => r,
+    }
+}

@@ -1,0 +1,102 @@
+//! The embedded runtime behind `hims serve` and `hims demo`: every port on
+//! local adapters in one data folder, the outbox delivered by a background
+//! task, and the developer-only `/dev/outbox` view.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::adapters::local::{
+    FileBlobs, OutboxMailer, SoftwareKeys, SqliteStore, render_outbox_html,
+};
+use crate::adapters::webhook::ReqwestWebhooks;
+use crate::app::{App, outbox};
+use crate::config::Settings;
+use crate::error::{AppError, ErrorKind};
+use crate::ports::{Clock, Ports, Rng};
+
+pub struct LocalRuntime {
+    pub app: App,
+    pub mailer: Arc<OutboxMailer>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the data folder: {0}")]
+pub struct OpenError(String);
+
+impl LocalRuntime {
+    pub fn open(
+        data_dir: &Path,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+    ) -> Result<Self, OpenError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| OpenError(e.to_string()))?;
+        let err = |e: &dyn std::fmt::Display| OpenError(e.to_string());
+        let mailer =
+            Arc::new(OutboxMailer::open_in_dir(data_dir, clock.clone()).map_err(|e| err(&e))?);
+        let ports = Ports {
+            store: Arc::new(SqliteStore::open_in_dir(data_dir).map_err(|e| err(&e))?),
+            blobs: Arc::new(FileBlobs::open_in_dir(data_dir).map_err(|e| err(&e))?),
+            mailer: mailer.clone(),
+            keys: Arc::new(SoftwareKeys::open_in_dir(data_dir, rng.clone()).map_err(|e| err(&e))?),
+            clock,
+            rng,
+        };
+        let app = App::new(ports, settings, Arc::new(ReqwestWebhooks::new()));
+        Ok(Self { app, mailer })
+    }
+
+    /// Every function's routes plus `/dev/outbox`.
+    pub fn router(&self) -> Router {
+        crate::http::router_all(self.app.clone(), dev_router(self.mailer.clone()))
+    }
+
+    /// Delivers the outbox whenever a commit queued something, and at least
+    /// every `every` (retries with backoff come due that way).
+    pub fn spawn_deliverer(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let app = self.app.clone();
+        tokio::spawn(async move {
+            loop {
+                let now = app.now();
+                if let Err(e) =
+                    outbox::deliver_due(&app.ports, &app.settings, app.webhooks.as_ref(), now).await
+                {
+                    tracing::warn!(error = %e, "outbox delivery round failed");
+                }
+                let _ = tokio::time::timeout(every, app.outbox_signal.notified()).await;
+            }
+        })
+    }
+}
+
+/// `GET /dev/outbox`: the emails "sent", newest first, as JSON or (for a browser) HTML.
+pub fn dev_router(mailer: Arc<OutboxMailer>) -> Router {
+    Router::new()
+        .route("/dev/outbox", get(outbox_view))
+        .with_state(mailer)
+}
+
+async fn outbox_view(State(mailer): State<Arc<OutboxMailer>>, headers: HeaderMap) -> Response {
+    let emails = match mailer.list().await {
+        Ok(emails) => emails,
+        Err(_) => {
+            return AppError::new(ErrorKind::Unavailable, "service_unavailable").into_response();
+        }
+    };
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        Html(render_outbox_html(&emails)).into_response()
+    } else {
+        axum::Json(emails).into_response()
+    }
+}
