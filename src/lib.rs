@@ -10,6 +10,7 @@ pub mod adapters;
 pub mod app;
 pub mod config;
 pub mod error;
+pub mod example;
 pub mod http;
 #[cfg(feature = "local")]
 pub mod local;
