@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 #[derive(Parser)]
-#[command(name = "hims", about = "HIMS eSPA digital signing, on embedded defaults")]
+#[command(
+    name = "hims",
+    about = "HIMS eSPA digital signing, on embedded defaults"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -55,16 +58,23 @@ fn settings(public_url: &str) -> (Settings, Vec<String>) {
     let (ekyc_secret, ekyc_new) = secret_or_generated("HIMS_EKYC_SECRET");
     let mut notes = vec![];
     if portal_new {
-        notes.push(format!("portal token (HIMS_PORTAL_TOKEN, generated): {portal_token}"));
+        notes.push(format!(
+            "portal token (HIMS_PORTAL_TOKEN, generated): {portal_token}"
+        ));
     }
     if ekyc_new {
-        notes.push(format!("eKYC webhook secret (HIMS_EKYC_SECRET, generated): {ekyc_secret}"));
+        notes.push(format!(
+            "eKYC webhook secret (HIMS_EKYC_SECRET, generated): {ekyc_secret}"
+        ));
     }
     let mut s = Settings::local(public_url, &portal_token, &ekyc_secret);
-    s.portal_webhook_url = std::env::var("HIMS_PORTAL_WEBHOOK_URL").ok().filter(|u| !u.is_empty());
+    s.portal_webhook_url = std::env::var("HIMS_PORTAL_WEBHOOK_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     if s.portal_webhook_url.is_some() {
-        s.portal_webhook_secret =
-            hims_esign::config::Secret::new(&std::env::var("HIMS_PORTAL_WEBHOOK_SECRET").unwrap_or_default());
+        s.portal_webhook_secret = hims_esign::config::Secret::new(
+            &std::env::var("HIMS_PORTAL_WEBHOOK_SECRET").unwrap_or_default(),
+        );
     }
     (s, notes)
 }
@@ -73,10 +83,13 @@ fn settings(public_url: &str) -> (Settings, Vec<String>) {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,hims_esign=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,hims_esign=info".into()),
         )
         .init();
-    match Cli::parse().command.unwrap_or(Command::Demo { out_dir: PathBuf::from("./out") }) {
+    match Cli::parse().command.unwrap_or(Command::Demo {
+        out_dir: PathBuf::from("./out"),
+    }) {
         Command::Serve { addr, data_dir } => serve(&addr, &data_dir).await,
         Command::Demo { out_dir } => demo(&out_dir).await,
     }
@@ -88,13 +101,18 @@ async fn serve(addr: &str, data_dir: &Path) -> Result<(), Box<dyn std::error::Er
     let runtime = LocalRuntime::open(data_dir, settings, Arc::new(SystemClock), Arc::new(OsRng))?;
     let _deliverer = runtime.spawn_deliverer(Duration::from_secs(5));
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("hims-esign listening on {public_url}  (data: {})", data_dir.display());
+    println!(
+        "hims-esign listening on {public_url}  (data: {})",
+        data_dir.display()
+    );
     for note in notes {
         println!("  {note}");
     }
     println!("  API description: {public_url}/openapi.json");
     println!("  emails sent:     {public_url}/dev/outbox");
-    axum::serve(listener, runtime.router()).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, runtime.router())
+        .with_graceful_shutdown(shutdown())
+        .await?;
     Ok(())
 }
 
@@ -111,46 +129,106 @@ struct DemoClient {
 }
 
 impl DemoClient {
-    async fn call(&self, method: Method, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> (StatusCode, Vec<u8>) {
         let mut request = Request::builder().method(method).uri(path);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
-        let request = request.body(Body::from(body)).expect("static request parts are valid");
-        let response = self.router.clone().oneshot(request).await.expect("the router is infallible");
+        let request = request
+            .body(Body::from(body))
+            .expect("static request parts are valid");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
         let status = response.status();
-        let bytes = response.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
         (status, bytes)
     }
 
-    async fn portal(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    async fn portal(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, String> {
         let mut headers = vec![("authorization", format!("Bearer {}", self.portal_token))];
         if body.is_some() {
             headers.push(("content-type", "application/json".to_owned()));
         }
-        let (status, bytes) = self.call(method, path, &headers, body.map(Value::to_string).unwrap_or_default().into_bytes()).await;
+        let (status, bytes) = self
+            .call(
+                method,
+                path,
+                &headers,
+                body.map(Value::to_string).unwrap_or_default().into_bytes(),
+            )
+            .await;
         let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if status.is_success() { Ok(value) } else { Err(format!("{path}: {status} {value}")) }
+        if status.is_success() {
+            Ok(value)
+        } else {
+            Err(format!("{path}: {status} {value}"))
+        }
     }
 
-    async fn ekyc(&self, agreement_id: &str, party_id: &str, reference: &str) -> Result<Value, String> {
+    async fn ekyc(
+        &self,
+        agreement_id: &str,
+        party_id: &str,
+        reference: &str,
+    ) -> Result<Value, String> {
         let body = json!({"agreement_id": agreement_id, "party_id": party_id, "result": "approved", "reference": reference}).to_string();
         let now = self.runtime.app.now().timestamp();
         let headers = [
             ("content-type", "application/json".to_owned()),
-            (hmac_sig::SIGNATURE_HEADER, hmac_sig::sign(self.ekyc_secret.as_bytes(), now, body.as_bytes())),
+            (
+                hmac_sig::SIGNATURE_HEADER,
+                hmac_sig::sign(self.ekyc_secret.as_bytes(), now, body.as_bytes()),
+            ),
             (hmac_sig::TIMESTAMP_HEADER, now.to_string()),
         ];
-        let (status, bytes) = self.call(Method::POST, "/v1/ekyc/callback", &headers, body.into_bytes()).await;
+        let (status, bytes) = self
+            .call(
+                Method::POST,
+                "/v1/ekyc/callback",
+                &headers,
+                body.into_bytes(),
+            )
+            .await;
         let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if status.is_success() { Ok(value) } else { Err(format!("eKYC callback: {status} {value}")) }
+        if status.is_success() {
+            Ok(value)
+        } else {
+            Err(format!("eKYC callback: {status} {value}"))
+        }
     }
 
     /// Delivers the outbox and prints what went out since `seen`.
     async fn print_new_emails(&self, seen: &mut usize) -> Result<(), String> {
         let app = &self.runtime.app;
-        outbox::deliver_due(&app.ports, &app.settings, app.webhooks.as_ref(), app.now()).await.map_err(|e| e.to_string())?;
-        let mut emails = self.runtime.mailer.list().await.map_err(|e| e.to_string())?;
+        outbox::deliver_due(&app.ports, &app.settings, app.webhooks.as_ref(), app.now())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut emails = self
+            .runtime
+            .mailer
+            .list()
+            .await
+            .map_err(|e| e.to_string())?;
         emails.reverse(); // oldest first
         for email in emails.iter().skip(*seen) {
             println!("      ✉ to {:<26} {}", email.to, email.subject);
@@ -168,39 +246,69 @@ async fn demo(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let portal_token = settings.portal_token.expose().to_owned();
     let ekyc_secret = settings.ekyc_secret.expose().to_owned();
     let runtime = LocalRuntime::open(&data_dir, settings, Arc::new(SystemClock), Arc::new(OsRng))?;
-    let client = DemoClient { router: runtime.router(), runtime, portal_token, ekyc_secret };
+    let client = DemoClient {
+        router: runtime.router(),
+        runtime,
+        portal_token,
+        ekyc_secret,
+    };
     let mut seen = 0;
 
-    println!("hims demo — the FLOW.md example on embedded defaults (data: {})", data_dir.display());
+    println!(
+        "hims demo — the FLOW.md example on embedded defaults (data: {})",
+        data_dir.display()
+    );
     println!("1. The portal creates the eSPA for PARKLAND AVENUE (20165-9), unit B-10-02");
     let request = hims_esign::example::create_request(client.runtime.app.now());
-    let created = client.portal(Method::POST, "/v1/agreements", Some(&request)).await?;
+    let created = client
+        .portal(Method::POST, "/v1/agreements", Some(&request))
+        .await?;
     let id = created["id"].as_str().ok_or("no agreement id")?.to_owned();
-    println!("   agreement {id}, serial {} (provisional), state {}", created["serial"], created["state"]);
+    println!(
+        "   agreement {id}, serial {} (provisional), state {}",
+        created["serial"], created["state"]
+    );
     client.print_new_emails(&mut seen).await?;
 
     println!("2. eKYC results arrive from the provider (F1.2)");
     let parties = created["parties"].as_array().cloned().unwrap_or_default();
     for (n, party) in parties.iter().enumerate() {
         let party_id = party["id"].as_str().unwrap_or_default();
-        let answer = client.ekyc(&id, party_id, &format!("IDSAYA-DEMO-{:04}", n + 1)).await?;
-        println!("   {:<28} → {}", party["name"].as_str().unwrap_or_default(), answer["party_state"]);
+        let answer = client
+            .ekyc(&id, party_id, &format!("IDSAYA-DEMO-{:04}", n + 1))
+            .await?;
+        println!(
+            "   {:<28} → {}",
+            party["name"].as_str().unwrap_or_default(),
+            answer["party_state"]
+        );
         client.print_new_emails(&mut seen).await?;
     }
 
     println!("3. The first revision of the eSPA");
     let (status, pdf) = client
-        .call(Method::GET, &format!("/v1/agreements/{id}/document"), &[("authorization", format!("Bearer {}", client.portal_token))], vec![])
+        .call(
+            Method::GET,
+            &format!("/v1/agreements/{id}/document"),
+            &[("authorization", format!("Bearer {}", client.portal_token))],
+            vec![],
+        )
         .await;
     if status != StatusCode::OK {
         return Err(format!("document: {status}").into());
     }
     let pdf_path = out_dir.join(format!("espa-{id}-r1.pdf"));
     std::fs::write(&pdf_path, &pdf)?;
-    println!("   {} ({} bytes, one empty signature field per signer)", pdf_path.display(), pdf.len());
+    println!(
+        "   {} ({} bytes, one empty signature field per signer)",
+        pdf_path.display(),
+        pdf.len()
+    );
 
     println!("4. The audit trail");
-    let audit = client.portal(Method::GET, &format!("/v1/agreements/{id}/audit"), None).await?;
+    let audit = client
+        .portal(Method::GET, &format!("/v1/agreements/{id}/audit"), None)
+        .await?;
     println!(
         "   {} entries, chain valid: {}, head {}",
         audit["entries"].as_array().map_or(0, Vec::len),
