@@ -208,14 +208,36 @@ pub struct ListFilter {
 }
 
 /// Agreements by last update, oldest first (so a poller keeps `updated_since`).
+///
+/// The cursor is the listing sort key of the last item returned (base64url):
+/// the next page starts just after it. Keeping it ours, not the store's,
+/// means a garbled cursor is the caller's 400, never a store failure.
 pub async fn list(
     app: &App,
     filter: &ListFilter,
 ) -> AppResult<(Vec<AgreementRecord>, Option<String>)> {
-    let from = filter
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
+    let since = filter
         .updated_since
         .map(layout::sortable)
         .unwrap_or_default();
+    let after = match &filter.cursor {
+        None => None,
+        Some(cursor) => Some(
+            B64.decode(cursor)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .filter(|sk| !sk.is_empty() && sk.len() <= 200)
+                .ok_or_else(|| AppError::bad_request("cursor_invalid"))?,
+        ),
+    };
+    // "\0" sorts right after the last key and before anything longer.
+    let from = match after {
+        Some(after) => format!("{after}\0").max(since),
+        None => since,
+    };
     let query = Query {
         pk: layout::LIST_PARTITION.to_owned(),
         range: SortRange::Between {
@@ -224,17 +246,14 @@ pub async fn list(
         },
         limit: filter.limit.clamp(1, 100),
         descending: false,
-        cursor: filter.cursor.clone(),
+        cursor: None,
     };
-    let page = app
-        .ports
-        .store
-        .query_index(Index::Lookup, &query)
-        .await
-        .map_err(|e| match e {
-            crate::ports::StoreError::Unavailable(_) => AppError::from(e),
-            _ => AppError::bad_request("cursor_invalid"),
-        })?;
+    let page = app.ports.store.query_index(Index::Lookup, &query).await?;
+    let next = page
+        .next
+        .and_then(|_| page.items.last())
+        .and_then(|item| item.lookup.as_ref())
+        .map(|key| B64.encode(&key.sk));
     let records = page
         .items
         .into_iter()
@@ -247,5 +266,5 @@ pub async fn list(
                 .is_none_or(|c| &r.agreement.project_code == c)
         })
         .collect();
-    Ok((records, page.next))
+    Ok((records, next))
 }
