@@ -1,6 +1,7 @@
 //! The `agreements` function's routes (portal, bearer token).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -236,8 +237,9 @@ async fn create_agreement(
     State(state): State<ApiState>,
     _: Portal,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> AppResult<Response> {
+    let body = super::raw_body(body)?;
     super::require_json(&headers)?;
     let idempotency = idempotency_key(&headers)?.map(|k| (k, agreements::request_digest(&body)));
     let req: CreateAgreementRequest = parse_json(&body)?;

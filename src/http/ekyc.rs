@@ -2,6 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -31,8 +32,9 @@ pub struct EkycAccepted {
 async fn ekyc_callback(
     State(state): State<ApiState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> AppResult<axum::Json<EkycAccepted>> {
+    let body = super::raw_body(body)?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let signature = header(SIGNATURE_HEADER);
     let callback = ekyc::authenticate(&state.app, signature, header(TIMESTAMP_HEADER), &body)?;

@@ -24,6 +24,39 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Kandungan permintaan terlalu besar.",
             "The request body is too large.",
         ),
+        "body_unreadable" => (
+            "Kandungan permintaan tidak dapat dibaca.",
+            "The request body could not be read.",
+        ),
+        "query_invalid" => (
+            "Parameter carian tidak sah.",
+            "The query parameters are not valid.",
+        ),
+        "status_invalid" => ("Status tidak sah.", "Unknown status."),
+        "cursor_invalid" => ("Kursor halaman tidak sah.", "The page cursor is not valid."),
+        "pdf_too_large" => ("Fail PDF melebihi 20 MB.", "The PDF is larger than 20 MB."),
+        "pdf_encrypted" => (
+            "Fail PDF dilindungi kata laluan dan tidak boleh digunakan.",
+            "The PDF is encrypted and cannot be used.",
+        ),
+        "pdf_not_a_pdf" => ("Dokumen bukan fail PDF.", "The document is not a PDF file."),
+        "pdf_corrupt" => (
+            "Fail PDF rosak atau tidak lengkap.",
+            "The PDF is damaged or incomplete.",
+        ),
+        "changes_requested" => (
+            "Perjanjian ini menunggu pembetulan oleh pemaju.",
+            "This agreement is waiting for the developer's changes.",
+        ),
+        "certificate_required" => (
+            "Sila jana sijil digital terlebih dahulu.",
+            "Please generate your digital certificate first.",
+        ),
+        "comment_too_long" => ("Ulasan terlalu panjang.", "The comment is too long."),
+        "serial_invalid" | "serial_mismatch" => (
+            "No. siri eSPA tidak sah.",
+            "The eSPA serial number is not valid.",
+        ),
         "idempotency_key_invalid" => (
             "Idempotency-Key tidak sah.",
             "The Idempotency-Key header is not valid.",
@@ -79,6 +112,48 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Perjanjian ini tidak lagi aktif.",
             "This agreement is no longer open.",
         ),
+        "certificate_issued" => (
+            "Sijil digital berjaya dijana",
+            "Digital certificate generated",
+        ),
+        "pin_policy" => (
+            "PIN tidak memenuhi syarat: 8 hingga 16 aksara, sekurang-kurangnya satu huruf besar, satu huruf kecil dan satu simbol.",
+            "The PIN does not meet the policy: 8 to 16 characters, with at least one uppercase letter, one lowercase letter and one symbol.",
+        ),
+        "pin_too_short" => (
+            "PIN mesti sekurang-kurangnya 8 aksara.",
+            "The PIN must be at least 8 characters long.",
+        ),
+        "pin_too_long" => (
+            "PIN tidak boleh melebihi 16 aksara.",
+            "The PIN must be at most 16 characters long.",
+        ),
+        "pin_no_uppercase" => (
+            "PIN mesti mengandungi sekurang-kurangnya satu huruf besar.",
+            "The PIN must contain at least one uppercase letter.",
+        ),
+        "pin_no_lowercase" => (
+            "PIN mesti mengandungi sekurang-kurangnya satu huruf kecil.",
+            "The PIN must contain at least one lowercase letter.",
+        ),
+        "pin_no_symbol" => (
+            "PIN mesti mengandungi sekurang-kurangnya satu simbol.",
+            "The PIN must contain at least one symbol.",
+        ),
+        "pin_mismatch" => (
+            "PIN dan pengesahan PIN tidak sepadan.",
+            "The PIN and its confirmation do not match.",
+        ),
+        "address_required" => ("Sila isi alamat.", "Please enter your address."),
+        "address_too_long" => (
+            "Alamat tidak boleh melebihi 200 aksara.",
+            "The address must be at most 200 characters long.",
+        ),
+        "postcode_invalid" => ("Poskod mesti 5 digit.", "The postcode must be 5 digits."),
+        "nationality_invalid" => (
+            "Negara kerakyatan tidak sah.",
+            "The nationality is not a valid country.",
+        ),
         "certificate_exists" => (
             "Sijil digital telah dijana.",
             "The digital certificate was already generated.",
@@ -108,5 +183,64 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Ralat dalaman. Sila cuba lagi.",
             "Internal error. Please try again.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_code;
+
+    /// Every code the domain and the HTTP layer can produce has its own text
+    /// (the fallback is for bugs only).
+    #[test]
+    fn every_known_code_has_its_own_message() {
+        let fallback = for_code("no-such-code");
+        let codes = [
+            "agreement_closed",
+            "already_done",
+            "certificate_exists",
+            "certificate_required",
+            "changes_requested",
+            "comment_required",
+            "comment_too_long",
+            "deadline_passed",
+            "ekyc_not_approved",
+            "invalid_transition",
+            "not_your_turn",
+            "serial_invalid",
+            "serial_mismatch",
+            "serial_required",
+            "unknown_party",
+            "wrong_action",
+            "validation_failed",
+            "invalid_json",
+            "missing_field",
+            "wrong_type",
+            "body_too_large",
+            "token_missing",
+            "token_invalid",
+            "link_invalid",
+            "link_expired",
+            "signature_missing",
+            "signature_invalid",
+            "timestamp_invalid",
+            "replayed",
+            "agreement_not_found",
+            "idempotency_key_reused",
+            "pdf_corrupt",
+            "pdf_encrypted",
+            "pdf_too_large",
+            "pdf_not_a_pdf",
+            "concurrent_update",
+            "route_not_found",
+        ];
+        for code in codes {
+            let (ms, en) = for_code(code);
+            assert_ne!((ms, en), fallback, "{code} has no message");
+            assert_ne!(
+                ms, en,
+                "{code}: the Malay text is not a copy of the English"
+            );
+        }
     }
 }

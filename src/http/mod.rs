@@ -3,6 +3,7 @@
 
 pub mod agreements;
 pub mod auth;
+pub mod certificates;
 pub mod ekyc;
 pub mod error;
 pub mod json;
@@ -53,10 +54,9 @@ impl Function {
         match self {
             Self::Agreements => agreements::router(),
             Self::EkycCallback => ekyc::router(),
-            Self::Verify => public::router(),
-            Self::IssueCertificate | Self::VerifyPin | Self::SendOtp | Self::SignDocument => {
-                public::not_yet_router(self)
-            }
+            Self::Verify => public::router().merge(certificates::ca_router()),
+            Self::IssueCertificate => certificates::router(),
+            Self::VerifyPin | Self::SendOtp | Self::SignDocument => public::not_yet_router(self),
         }
     }
 }
@@ -113,6 +113,19 @@ pub fn router_all(app: App, extra: Router) -> Router {
         all = all.merge(f.routes());
     }
     finish(all, app).merge(extra)
+}
+
+/// A raw body, with axum's size-limit and read failures in our error shape.
+pub(crate) fn raw_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<axum::body::Bytes> {
+    body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(crate::error::ErrorKind::PayloadTooLarge, "body_too_large")
+        } else {
+            AppError::bad_request("body_unreadable")
+        }
+    })
 }
 
 pub(crate) fn require_json(headers: &HeaderMap) -> AppResult<()> {

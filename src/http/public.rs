@@ -1,5 +1,5 @@
 //! The `verify` function's public routes: health, the API description, the
-//! signer's session. (Certificate, PIN, code and signing routes answer 501
+//! signer's session. (PIN, code and signing routes answer 501
 //! until their issues land.)
 
 use axum::extract::State;
@@ -64,7 +64,6 @@ macro_rules! pending_route {
     };
 }
 
-pending_route!(issue_certificate, post, "/v1/signer/certificate");
 pending_route!(authorize, post, "/v1/signer/authorize");
 pending_route!(pin_reset, post, "/v1/signer/pin-reset");
 pending_route!(send_otp, post, "/v1/signer/otp");
@@ -76,7 +75,6 @@ pending_route!(review, post, "/v1/signer/review");
 pub fn not_yet_router(function: Function) -> OpenApiRouter<ApiState> {
     let r = OpenApiRouter::new();
     match function {
-        Function::IssueCertificate => r.routes(routes!(issue_certificate)),
         Function::VerifyPin => r.routes(routes!(authorize)).routes(routes!(pin_reset)),
         Function::SendOtp => r.routes(routes!(send_otp)),
         Function::SignDocument => r
