@@ -63,12 +63,16 @@ pub(crate) fn appearance_stream(
     lines: &[String],
     image: Option<(ObjectId, u32, u32)>,
 ) -> Result<Stream, PdfError> {
-    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(1).max(1) as f32;
+    let longest = lines
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f32;
     let text_height_share = if image.is_some() { 0.5 } else { 1.0 };
     let line_count = lines.len().max(1) as f32;
-    let font_size = (height * text_height_share - PADDING)
-        .min(9.0 * 1.2 * line_count)
-        / (1.2 * line_count);
+    let font_size =
+        (height * text_height_share - PADDING).min(9.0 * 1.2 * line_count) / (1.2 * line_count);
     let font_size = font_size
         .min((width - 2.0 * PADDING) / (AVERAGE_ADVANCE * longest))
         .max(1.0);
@@ -84,19 +88,26 @@ pub(crate) fn appearance_stream(
         ops.push(op("q", vec![]));
         ops.push(op(
             "cm",
-            vec![real(w), 0.into(), 0.into(), real(h), real(PADDING), real(text_top)],
+            vec![
+                real(w),
+                0.into(),
+                0.into(),
+                real(h),
+                real(PADDING),
+                real(text_top),
+            ],
         ));
         ops.push(op("Do", vec![Object::Name(b"Sig".to_vec())]));
         ops.push(op("Q", vec![]));
     }
     ops.push(op("BT", vec![]));
     ops.push(op("g", vec![0.into()]));
-    ops.push(op("Tf", vec![Object::Name(b"F1".to_vec()), real(font_size)]));
-    ops.push(op("TL", vec![real(leading)]));
     ops.push(op(
-        "Td",
-        vec![real(PADDING), real(text_top - font_size)],
+        "Tf",
+        vec![Object::Name(b"F1".to_vec()), real(font_size)],
     ));
+    ops.push(op("TL", vec![real(leading)]));
+    ops.push(op("Td", vec![real(PADDING), real(text_top - font_size)]));
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             ops.push(op("T*", vec![]));

@@ -4,8 +4,7 @@
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo,
-    SignerInfos,
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
 };
 use const_oid::db::{rfc5911, rfc5912};
 use der::asn1::{OctetString, SetOfVec};
@@ -81,7 +80,10 @@ pub(crate) fn signed_data(
         }],
     };
     let signed_attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
-        attribute(rfc5911::ID_CONTENT_TYPE, Any::encode_from(&rfc5911::ID_DATA)?)?,
+        attribute(
+            rfc5911::ID_CONTENT_TYPE,
+            Any::encode_from(&rfc5911::ID_DATA)?,
+        )?,
         attribute(
             rfc5911::ID_MESSAGE_DIGEST,
             Any::encode_from(&OctetString::new(content_digest.to_vec())?)?,
@@ -113,7 +115,9 @@ pub(crate) fn signed_data(
 
     let mut certificates = vec![CertificateChoices::Certificate(signer.clone())];
     for der_bytes in chain_der {
-        certificates.push(CertificateChoices::Certificate(parse_certificate(der_bytes)?));
+        certificates.push(CertificateChoices::Certificate(parse_certificate(
+            der_bytes,
+        )?));
     }
     let signed_data = SignedData {
         version: CmsVersion::V1,
@@ -144,7 +148,10 @@ fn sign_with_pkcs8(
         .verifying_key()
         .to_public_key_der()
         .map_err(|_| PdfError::PrivateKey)?;
-    let certified = signer.tbs_certificate().subject_public_key_info().to_der()?;
+    let certified = signer
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()?;
     if public.as_bytes() != certified.as_slice() {
         return Err(PdfError::PrivateKey);
     }

@@ -24,7 +24,11 @@ pub(crate) struct CmsOutcome {
 }
 
 fn key_of(cert: &Certificate) -> Option<VerifyingKey> {
-    let spki = cert.tbs_certificate().subject_public_key_info().to_der().ok()?;
+    let spki = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .ok()?;
     VerifyingKey::from_public_key_der(&spki).ok()
 }
 
@@ -34,7 +38,7 @@ fn ecdsa_ok(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
         .is_some_and(|sig| key.verify(message, &sig).is_ok())
 }
 
-fn attribute<'a>(attrs: &'a [Attribute], oid: ObjectIdentifier) -> Option<&'a der::Any> {
+fn attribute(attrs: &[Attribute], oid: ObjectIdentifier) -> Option<&der::Any> {
     let mut matching = attrs.iter().filter(|a| a.oid == oid);
     let first = matching.next()?;
     // An attribute given twice or with several values is ambiguous: refuse it.
@@ -89,10 +93,12 @@ pub(crate) fn check_cms(contents: &[u8], digest: &[u8]) -> CmsOutcome {
         }
         let attrs = info.signed_attrs.as_ref()?;
         let attr_list: Vec<Attribute> = attrs.iter().cloned().collect();
-        let content_type: ObjectIdentifier =
-            attribute(&attr_list, rfc5911::ID_CONTENT_TYPE)?.decode_as().ok()?;
-        let message_digest: OctetString =
-            attribute(&attr_list, rfc5911::ID_MESSAGE_DIGEST)?.decode_as().ok()?;
+        let content_type: ObjectIdentifier = attribute(&attr_list, rfc5911::ID_CONTENT_TYPE)?
+            .decode_as()
+            .ok()?;
+        let message_digest: OctetString = attribute(&attr_list, rfc5911::ID_MESSAGE_DIGEST)?
+            .decode_as()
+            .ok()?;
         let signing_cert: SigningCertificateV2 =
             attribute(&attr_list, rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2)?
                 .decode_as()
@@ -137,8 +143,8 @@ pub(crate) struct Anchor {
 impl Anchor {
     pub(crate) fn new(ca_der: &[u8], crl_der: Option<&[u8]>) -> Result<Self, PdfError> {
         let ca = Certificate::from_der(ca_der).map_err(|e| PdfError::Certificate(e.to_string()))?;
-        let ca_key = key_of(&ca)
-            .ok_or_else(|| PdfError::Certificate("CA key is not ECDSA P-256".into()))?;
+        let ca_key =
+            key_of(&ca).ok_or_else(|| PdfError::Certificate("CA key is not ECDSA P-256".into()))?;
         let revoked_serials = match crl_der {
             None => None,
             Some(der_bytes) => {

@@ -56,6 +56,10 @@ pub(crate) struct IncrementalUpdate {
 
 impl IncrementalUpdate {
     pub(crate) fn new(pdf: &[u8], doc: &Document) -> Result<Self, PdfError> {
+        // Offsets must fit the 4-byte field of an xref stream, with room for the update.
+        if pdf.len() > (u32::MAX / 2) as usize {
+            return Err(PdfError::Malformed("file too large".into()));
+        }
         let prev_startxref = last_startxref(pdf)?;
         let xref_is_stream = !pdf[prev_startxref..]
             .iter()
@@ -186,10 +190,7 @@ impl IncrementalUpdate {
         dict.set("Type", Object::Name(b"XRef".to_vec()));
         dict.set("Size", Object::Integer(i64::from(self.next_id)));
         dict.set("Index", Object::Array(index));
-        dict.set(
-            "W",
-            Object::Array(vec![1.into(), 4.into(), 2.into()]),
-        );
+        dict.set("W", Object::Array(vec![1.into(), 4.into(), 2.into()]));
         Stream::new(dict, rows)
     }
 }

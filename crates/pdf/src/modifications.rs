@@ -64,7 +64,12 @@ fn declared_size(doc: &Document) -> u32 {
         .max(doc.max_id.saturating_add(1))
 }
 
-fn changed_object_allowed(id: ObjectId, old_obj: &Object, new_obj: &Object, old: &Document) -> bool {
+fn changed_object_allowed(
+    id: ObjectId,
+    old_obj: &Object,
+    new_obj: &Object,
+    old: &Document,
+) -> bool {
     let (Ok(old_dict), Ok(new_dict)) = (old_obj.as_dict(), new_obj.as_dict()) else {
         return false;
     };
@@ -79,7 +84,9 @@ fn changed_object_allowed(id: ObjectId, old_obj: &Object, new_obj: &Object, old:
     }
     if Some(id) == root {
         let inline_form_ok = match (old_dict.get(b"AcroForm"), new_dict.get(b"AcroForm")) {
-            (Ok(Object::Dictionary(a)), Ok(Object::Dictionary(b))) => same_except(a, b, ACROFORM_KEYS),
+            (Ok(Object::Dictionary(a)), Ok(Object::Dictionary(b))) => {
+                same_except(a, b, ACROFORM_KEYS)
+            }
             (Ok(a), Ok(b)) => same(a, b),
             _ => false,
         };
@@ -102,7 +109,9 @@ pub(crate) fn modification_level(old: &Document, new: &Document) -> Modification
     let first_new_id = declared_size(old);
     for (id, new_obj) in &new.objects {
         let ok = match old.objects.get(id) {
-            Some(old_obj) => same(old_obj, new_obj) || changed_object_allowed(*id, old_obj, new_obj, old),
+            Some(old_obj) => {
+                same(old_obj, new_obj) || changed_object_allowed(*id, old_obj, new_obj, old)
+            }
             // Objects the signed revision never had: harmless until something old points at them,
             // which is caught above; reusing a number the signed revision knew is not.
             None => id.0 >= first_new_id || is_bookkeeping(new_obj),

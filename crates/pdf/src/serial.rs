@@ -16,7 +16,8 @@ fn layout_error(what: &str) -> PdfError {
 }
 
 fn number(obj: &Object) -> Result<f32, PdfError> {
-    obj.as_float().map_err(|_| layout_error("expected a number"))
+    obj.as_float()
+        .map_err(|_| layout_error("expected a number"))
 }
 
 fn numbers(obj: &Object) -> Result<Vec<f32>, PdfError> {
@@ -119,7 +120,8 @@ fn qr_stream(rect: &[f32], url: &str) -> Result<Stream, PdfError> {
 }
 
 fn reference(obj: &Object) -> Result<ObjectId, PdfError> {
-    obj.as_reference().map_err(|_| layout_error("expected a reference"))
+    obj.as_reference()
+        .map_err(|_| layout_error("expected a reference"))
 }
 
 /// Shows `full_serial` on every page and the QR code of `verify_url`, in one incremental update.
@@ -131,7 +133,9 @@ pub fn apply_serial(pdf: &[u8], full_serial: &str, verify_url: &str) -> Result<V
         .map_err(|_| layout_error("/HIMSLayout missing"))?;
     let layout = match layout {
         Object::Reference(id) => doc.get_object(*id)?.as_dict()?,
-        other => other.as_dict().map_err(|_| layout_error("not a dictionary"))?,
+        other => other
+            .as_dict()
+            .map_err(|_| layout_error("not a dictionary"))?,
     };
     let codes = serial_codes(layout, full_serial)?;
     let streams = get(layout, "SerialStreams")?
@@ -141,7 +145,9 @@ pub fn apply_serial(pdf: &[u8], full_serial: &str, verify_url: &str) -> Result<V
         .as_array()
         .map_err(|_| layout_error("/SerialOrigins"))?;
     if streams.len() != origins.len() || streams.is_empty() {
-        return Err(layout_error("/SerialStreams and /SerialOrigins differ in length"));
+        return Err(layout_error(
+            "/SerialStreams and /SerialOrigins differ in length",
+        ));
     }
     let qr_id = reference(get(layout, "QrStream")?)?;
     let qr_rect = numbers(get(layout, "QrRect")?)?;

@@ -56,7 +56,9 @@ fn rect_size(widget: &Dictionary) -> Result<(f32, f32), PdfError> {
     let n: Vec<f32> = rect.iter().filter_map(|v| v.as_float().ok()).collect();
     match n.as_slice() {
         [x0, y0, x1, y1] => Ok(((x1 - x0).abs(), (y1 - y0).abs())),
-        _ => Err(PdfError::Malformed("widget /Rect is not four numbers".into())),
+        _ => Err(PdfError::Malformed(
+            "widget /Rect is not four numbers".into(),
+        )),
     }
 }
 

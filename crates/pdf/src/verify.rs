@@ -44,7 +44,10 @@ impl Report {
     pub fn all_valid(&self) -> bool {
         !self.signatures.is_empty()
             && self.signatures.iter().all(|s| {
-                s.intact && s.trusted && !s.revoked && s.modification <= ModificationLevel::FormFilling
+                s.intact
+                    && s.trusted
+                    && !s.revoked
+                    && s.modification <= ModificationLevel::FormFilling
             })
     }
 }
@@ -64,9 +67,13 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
             .and_then(|d| d.get(b"M").and_then(Object::as_str).ok())
             .map(|m| String::from_utf8_lossy(m).into_owned());
         let contents = sig.and_then(|d| d.get(b"Contents").and_then(Object::as_str).ok());
-        let byte_range = sig.and_then(|d| d.get(b"ByteRange").ok()).and_then(parse_byte_range);
+        let byte_range = sig
+            .and_then(|d| d.get(b"ByteRange").ok())
+            .and_then(parse_byte_range);
         let checked = match (byte_range, contents) {
-            (Some(range), Some(contents)) => check_range(pdf, range, contents).map(|end| (range, end)),
+            (Some(range), Some(contents)) => {
+                check_range(pdf, range, contents).map(|end| (range, end))
+            }
             _ => None,
         };
         let mut report = SignatureReport {
@@ -98,8 +105,9 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
                 let at = signing_time.as_deref().and_then(pdf_date_unix);
                 report.trusted = anchor.issued(&cert, at);
                 report.revoked = anchor.revoked(&cert);
-                report.cert_serial =
-                    Some(hex::encode_upper(cert.tbs_certificate().serial_number().as_bytes()));
+                report.cert_serial = Some(hex::encode_upper(
+                    cert.tbs_certificate().serial_number().as_bytes(),
+                ));
                 report.signer_cn = cert
                     .tbs_certificate()
                     .subject()

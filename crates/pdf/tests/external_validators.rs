@@ -10,11 +10,18 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use common::{Pki, blank_pdf, make_pki, run, tool, write_temp};
 use hims_pdf::sign;
 
-const NAMES: [&str; 4] = ["Nur Aisyah binti Abdullah", "José Ñúñez", "Tan Wei Ming", "Rajesh Kumar"];
+const NAMES: [&str; 4] = [
+    "Nur Aisyah binti Abdullah",
+    "José Ñúñez",
+    "Tan Wei Ming",
+    "Rajesh Kumar",
+];
 const FIELDS: [&str; 4] = ["purchaser1", "purchaser2", "vendor", "witness"];
 
 fn signed_by_all(pki: &Pki, modern: bool) -> Vec<u8> {
-    let now = Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("truncate");
+    let now = Utc::now()
+        .duration_trunc(TimeDelta::seconds(1))
+        .expect("truncate");
     let mut pdf = blank_pdf(2, &FIELDS, modern);
     for (i, field) in FIELDS.iter().enumerate() {
         pdf = sign(&pdf, &pki.request(i, field, now)).expect("sign");
@@ -24,7 +31,10 @@ fn signed_by_all(pki: &Pki, modern: bool) -> Vec<u8> {
 
 pub fn pyhanko_reports(ca_pem: &Path, pdf: &Path) -> Vec<serde_json::Value> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_pyhanko.py");
-    let out = run(Command::new(tool("python3")).arg(script).arg(ca_pem).arg(pdf));
+    let out = run(Command::new(tool("python3"))
+        .arg(script)
+        .arg(ca_pem)
+        .arg(pdf));
     out.lines()
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).expect("json line"))
@@ -43,7 +53,10 @@ fn pyhanko_accepts_every_signature() {
             assert_eq!(r["valid"], true, "{r:#?}");
             assert_eq!(r["trusted"], true, "{r:#?}");
             let level = r["modification"].as_str().unwrap_or_default();
-            assert!(["NONE", "LTA_UPDATES", "FORM_FILLING"].contains(&level), "{r:#?}");
+            assert!(
+                ["NONE", "LTA_UPDATES", "FORM_FILLING"].contains(&level),
+                "{r:#?}"
+            );
         }
     }
 }
@@ -56,10 +69,20 @@ fn pyhanko_sees_a_flipped_byte() {
     bytes[at] ^= 0x01;
     let pdf = write_temp(pki.dir.path(), "tampered.pdf", &bytes);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_pyhanko.py");
-    let out = Command::new(tool("python3")).arg(script).arg(&pki.ca_pem).arg(&pdf).output().expect("run");
+    let out = Command::new(tool("python3"))
+        .arg(script)
+        .arg(&pki.ca_pem)
+        .arg(&pdf)
+        .output()
+        .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
     // Either pyHanko refuses the file or reports signatures that are not intact.
-    let all_intact = out.status.success() && text.lines().filter(|l| l.contains("\"intact\": true")).count() == 4;
+    let all_intact = out.status.success()
+        && text
+            .lines()
+            .filter(|l| l.contains("\"intact\": true"))
+            .count()
+            == 4;
     assert!(!all_intact, "{text}");
 }
 
@@ -76,7 +99,11 @@ fn pdfsig_trusts_every_signature() {
         .args(["-d", &db]));
     for modern in [false, true] {
         let pdf = write_temp(pki.dir.path(), "signed.pdf", &signed_by_all(&pki, modern));
-        let out = Command::new(tool("pdfsig")).args(["-nssdir", &db]).arg(&pdf).output().expect("pdfsig");
+        let out = Command::new(tool("pdfsig"))
+            .args(["-nssdir", &db])
+            .arg(&pdf)
+            .output()
+            .expect("pdfsig");
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(text.matches("Signature is Valid.").count(), 4, "{text}");
         assert_eq!(text.matches("Certificate is Trusted.").count(), 4, "{text}");

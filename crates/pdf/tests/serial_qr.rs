@@ -18,11 +18,16 @@ fn first() -> (Vec<u8>, Vec<(String, String)>) {
     let slots = doc.signature_slots();
     let serial = doc.provisional_serial.clone();
     let pdf = first_revision(Base::Rendered(doc), &slots, &serial).expect("first revision");
-    (pdf, slots.into_iter().map(|s| (s.field_name, s.name)).collect())
+    (
+        pdf,
+        slots.into_iter().map(|s| (s.field_name, s.name)).collect(),
+    )
 }
 
 fn now() -> chrono::DateTime<Utc> {
-    Utc::now().duration_trunc(TimeDelta::seconds(1)).expect("truncate")
+    Utc::now()
+        .duration_trunc(TimeDelta::seconds(1))
+        .expect("truncate")
 }
 
 #[test]
@@ -35,12 +40,22 @@ fn serial_qr_and_signers_are_visible_and_valid() {
     for (i, (field, _)) in slots.iter().enumerate() {
         pdf = sign(&pdf, &pki.request(i, field, now())).expect("sign");
     }
-    let report = verify(&pdf, &Trust { ca_der: pki.ca_der.clone(), crl_der: None }).expect("verify");
+    let report = verify(
+        &pdf,
+        &Trust {
+            ca_der: pki.ca_der.clone(),
+            crl_der: None,
+        },
+    )
+    .expect("verify");
     assert_eq!(report.signatures.len(), slots.len());
     assert!(report.all_valid(), "{report:#?}");
 
     let dir = pki.dir.path();
     let path = write_temp(dir, "espa.pdf", &pdf);
+    if let Some(keep) = std::env::var_os("HIMS_PDF_KEEP") {
+        std::fs::write(keep, &pdf).expect("keep a copy for inspection");
+    }
     let text = run(Command::new(tool("pdftotext")).arg(&path).arg("-"));
     assert!(text.contains(SERIAL), "serial missing from:\n{text}");
     assert!(!text.contains("______"), "provisional serial still shown");
@@ -55,9 +70,14 @@ fn serial_qr_and_signers_are_visible_and_valid() {
         .expect("dir")
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("page")))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("page"))
+        })
         .expect("rendered page");
-    let scanned = run(Command::new(tool("zbarimg")).args(["-q", "--raw"]).arg(&page));
+    let scanned = run(Command::new(tool("zbarimg"))
+        .args(["-q", "--raw"])
+        .arg(&page));
     assert_eq!(scanned.trim(), URL);
 }
 
@@ -68,7 +88,10 @@ fn content_change_after_a_signature_is_other() {
     let signed = sign(&base, &pki.request(0, &slots[0].0, now())).expect("sign");
     // Rewriting the page content streams after the signature is not form filling.
     let changed = apply_serial(&signed, SERIAL, URL).expect("serial");
-    let trust = Trust { ca_der: pki.ca_der.clone(), crl_der: None };
+    let trust = Trust {
+        ca_der: pki.ca_der.clone(),
+        crl_der: None,
+    };
     let before = verify(&signed, &trust).expect("verify");
     assert_eq!(before.signatures[0].modification, ModificationLevel::None);
     let after = verify(&changed, &trust).expect("verify");
@@ -80,6 +103,12 @@ fn content_change_after_a_signature_is_other() {
 #[test]
 fn serial_outside_the_font_is_refused() {
     let (base, _) = first();
-    assert!(matches!(apply_serial(&base, "hims-lowercase", URL), Err(PdfError::BadSerial)));
-    assert!(matches!(apply_serial(b"%PDF-1.7 junk", SERIAL, URL), Err(PdfError::Malformed(_))));
+    assert!(matches!(
+        apply_serial(&base, "hims-lowercase", URL),
+        Err(PdfError::BadSerial)
+    ));
+    assert!(matches!(
+        apply_serial(b"%PDF-1.7 junk", SERIAL, URL),
+        Err(PdfError::Malformed(_))
+    ));
 }

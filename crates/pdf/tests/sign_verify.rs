@@ -5,10 +5,15 @@ mod common;
 use chrono::{DurationRound, TimeDelta, Utc};
 use common::{blank_pdf, make_pki, signature_png};
 use hims_pdf::{
-    ModificationLevel, PdfError, Trust, signature_fields, sign, validate_signature_png, verify,
+    ModificationLevel, PdfError, Trust, sign, signature_fields, validate_signature_png, verify,
 };
 
-const NAMES: [&str; 4] = ["Nur Aisyah binti Abdullah", "José Ñúñez", "Tan Wei Ming", "Rajesh Kumar"];
+const NAMES: [&str; 4] = [
+    "Nur Aisyah binti Abdullah",
+    "José Ñúñez",
+    "Tan Wei Ming",
+    "Rajesh Kumar",
+];
 const FIELDS: [&str; 4] = ["purchaser1", "purchaser2", "vendor", "witness"];
 
 fn now() -> chrono::DateTime<Utc> {
@@ -30,7 +35,10 @@ fn four_signatures_all_verify() {
     let pki = make_pki(&NAMES);
     for modern in [false, true] {
         let pdf = signed_by_all(&pki, modern);
-        let trust = Trust { ca_der: pki.ca_der.clone(), crl_der: Some(pki.crl(&[])) };
+        let trust = Trust {
+            ca_der: pki.ca_der.clone(),
+            crl_der: Some(pki.crl(&[])),
+        };
         let report = verify(&pdf, &trust).expect("verify");
         assert_eq!(report.signatures.len(), 4, "{report:?}");
         assert!(report.all_valid(), "{report:#?}");
@@ -38,7 +46,11 @@ fn four_signatures_all_verify() {
             assert_eq!(sig.field_name, FIELDS[i]);
             assert_eq!(sig.signer_cn.as_deref(), Some(NAMES[i]));
             assert_eq!(sig.covers_whole_file, i == 3);
-            let expected = if i == 3 { ModificationLevel::None } else { ModificationLevel::FormFilling };
+            let expected = if i == 3 {
+                ModificationLevel::None
+            } else {
+                ModificationLevel::FormFilling
+            };
             assert_eq!(sig.modification, expected);
         }
         let fields = signature_fields(&pdf).expect("fields");
@@ -71,7 +83,10 @@ fn signing_is_reproducible() {
 fn refuses_unknown_or_signed_fields_and_wrong_keys() {
     let pki = make_pki(&NAMES[..2]);
     let base = blank_pdf(1, &FIELDS[..1], false);
-    assert!(matches!(sign(&base, &pki.request(0, "nope", now())), Err(PdfError::FieldNotFound(_))));
+    assert!(matches!(
+        sign(&base, &pki.request(0, "nope", now())),
+        Err(PdfError::FieldNotFound(_))
+    ));
     let signed = sign(&base, &pki.request(0, FIELDS[0], now())).expect("sign");
     assert!(matches!(
         sign(&signed, &pki.request(0, FIELDS[0], now())),
@@ -79,15 +94,24 @@ fn refuses_unknown_or_signed_fields_and_wrong_keys() {
     ));
     let mut mismatched = pki.request(0, FIELDS[0], now());
     mismatched.pkcs8_key = zeroize::Zeroizing::new(pki.signers[1].key_pkcs8.clone());
-    assert!(matches!(sign(&base, &mismatched), Err(PdfError::PrivateKey)));
-    assert!(matches!(sign(b"not a pdf", &pki.request(0, FIELDS[0], now())), Err(PdfError::Malformed(_))));
+    assert!(matches!(
+        sign(&base, &mismatched),
+        Err(PdfError::PrivateKey)
+    ));
+    assert!(matches!(
+        sign(b"not a pdf", &pki.request(0, FIELDS[0], now())),
+        Err(PdfError::Malformed(_))
+    ));
 }
 
 #[test]
 fn flipped_byte_in_any_revision_is_detected() {
     let pki = make_pki(&NAMES);
     let pdf = signed_by_all(&pki, false);
-    let trust = Trust { ca_der: pki.ca_der.clone(), crl_der: None };
+    let trust = Trust {
+        ca_der: pki.ca_der.clone(),
+        crl_der: None,
+    };
     // Just after the start of each revision (the first object of each update), and inside
     // each signature's CMS. Flips in the zero padding after the CMS are harmless by design.
     let mut positions = vec![pdf.len() / 100];
@@ -108,7 +132,10 @@ fn flipped_byte_in_any_revision_is_detected() {
         let mut bad = pdf.clone();
         bad[at] ^= 0x01;
         match verify(&bad, &trust) {
-            Ok(report) => assert!(!report.all_valid(), "flip at {at} not detected: {report:#?}"),
+            Ok(report) => assert!(
+                !report.all_valid(),
+                "flip at {at} not detected: {report:#?}"
+            ),
             Err(PdfError::Malformed(_)) => {}
             Err(e) => panic!("unexpected error {e}"),
         }
@@ -119,10 +146,13 @@ fn flipped_byte_in_any_revision_is_detected() {
 fn revoked_signer_is_reported() {
     let pki = make_pki(&NAMES[..2]);
     let mut pdf = blank_pdf(1, &FIELDS[..2], false);
-    for i in 0..2 {
-        pdf = sign(&pdf, &pki.request(i, FIELDS[i], now())).expect("sign");
+    for (i, field) in FIELDS[..2].iter().enumerate() {
+        pdf = sign(&pdf, &pki.request(i, field, now())).expect("sign");
     }
-    let trust = Trust { ca_der: pki.ca_der.clone(), crl_der: Some(pki.crl(&[1])) };
+    let trust = Trust {
+        ca_der: pki.ca_der.clone(),
+        crl_der: Some(pki.crl(&[1])),
+    };
     let report = verify(&pdf, &trust).expect("verify");
     assert!(!report.signatures[0].revoked);
     assert!(report.signatures[1].revoked);
@@ -133,15 +163,29 @@ fn revoked_signer_is_reported() {
 fn another_ca_is_not_trusted() {
     let pki = make_pki(&NAMES[..1]);
     let other = make_pki(&[]);
-    let pdf = sign(&blank_pdf(1, &FIELDS[..1], false), &pki.request(0, FIELDS[0], now())).expect("sign");
-    let report = verify(&pdf, &Trust { ca_der: other.ca_der.clone(), crl_der: None }).expect("verify");
+    let pdf = sign(
+        &blank_pdf(1, &FIELDS[..1], false),
+        &pki.request(0, FIELDS[0], now()),
+    )
+    .expect("sign");
+    let report = verify(
+        &pdf,
+        &Trust {
+            ca_der: other.ca_der.clone(),
+            crl_der: None,
+        },
+    )
+    .expect("verify");
     assert!(report.signatures[0].intact);
     assert!(!report.signatures[0].trusted);
 }
 
 #[test]
 fn png_checks() {
-    assert_eq!(validate_signature_png(&signature_png(300, 100)).expect("valid"), (300, 100));
+    assert_eq!(
+        validate_signature_png(&signature_png(300, 100)).expect("valid"),
+        (300, 100)
+    );
     assert!(validate_signature_png(b"\x89PNG\r\n\x1a\n garbage").is_err());
     assert!(validate_signature_png(&signature_png(5, 100)).is_err());
     assert!(validate_signature_png(&signature_png(300, 2000)).is_err());

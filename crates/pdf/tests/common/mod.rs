@@ -15,7 +15,9 @@ pub const SETUP_HINT: &str = "install the test tools with `scripts/test` (popple
 
 /// Path of an external tool, or a failing test naming the setup command.
 pub fn tool(name: &str) -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin").join(name);
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.venv/bin")
+        .join(name);
     if venv.exists() {
         return venv;
     }
@@ -30,7 +32,9 @@ pub fn tool(name: &str) -> PathBuf {
 
 /// Runs a command that must succeed; returns its standard output.
 pub fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {cmd:?}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -62,17 +66,43 @@ fn openssl(dir: &Path, args: &[&str]) {
 pub fn make_pki(names: &[&str]) -> Pki {
     let dir = TempDir::new().expect("tempdir");
     let d = dir.path();
-    openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ca.key"]);
     openssl(
         d,
         &[
-            "req", "-x509", "-new", "-key", "ca.key", "-subj", "/C=MY/O=HIMS Test/CN=HIMS Test CA",
-            "-days", "3650", "-sha256", "-out", "ca.pem",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "ca.key",
         ],
     );
-    openssl(d, &["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"]);
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca.key",
+            "-subj",
+            "/C=MY/O=HIMS Test/CN=HIMS Test CA",
+            "-days",
+            "3650",
+            "-sha256",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    openssl(
+        d,
+        &["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"],
+    );
     std::fs::write(
         d.join("leaf.ext"),
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
@@ -85,19 +115,55 @@ pub fn make_pki(names: &[&str]) -> Pki {
         let pem = format!("s{i}.pem");
         let der = format!("s{i}.der");
         let p8 = format!("s{i}.p8");
-        openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &key]);
+        openssl(
+            d,
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                &key,
+            ],
+        );
         let subject = format!("/C=MY/CN={}", name.replace('/', "\\/"));
-        openssl(d, &["req", "-new", "-utf8", "-key", &key, "-subj", &subject, "-out", &csr]);
+        openssl(
+            d,
+            &[
+                "req", "-new", "-utf8", "-key", &key, "-subj", &subject, "-out", &csr,
+            ],
+        );
         let serial = format!("{}", 0x1000 + i);
         openssl(
             d,
             &[
-                "x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", &serial,
-                "-days", "365", "-sha256", "-extfile", "leaf.ext", "-out", &pem,
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                &serial,
+                "-days",
+                "365",
+                "-sha256",
+                "-extfile",
+                "leaf.ext",
+                "-out",
+                &pem,
             ],
         );
         openssl(d, &["x509", "-in", &pem, "-outform", "DER", "-out", &der]);
-        openssl(d, &["pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &p8]);
+        openssl(
+            d,
+            &[
+                "pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &p8,
+            ],
+        );
         signers.push(Signer {
             name: name.to_string(),
             cert_der: std::fs::read(d.join(&der)).expect("cert"),
@@ -129,10 +195,27 @@ impl Pki {
         .expect("cnf");
         for &i in revoked {
             let pem = format!("s{i}.pem");
-            openssl(d, &["ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-revoke", &pem]);
+            openssl(
+                d,
+                &[
+                    "ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-revoke",
+                    &pem,
+                ],
+            );
         }
-        openssl(d, &["ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl", "-out", "crl.pem"]);
-        openssl(d, &["crl", "-in", "crl.pem", "-outform", "DER", "-out", "crl.der"]);
+        openssl(
+            d,
+            &[
+                "ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.pem", "-gencrl",
+                "-out", "crl.pem",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "crl", "-in", "crl.pem", "-outform", "DER", "-out", "crl.der",
+            ],
+        );
         std::fs::read(d.join("crl.der")).expect("crl")
     }
 
@@ -230,10 +313,14 @@ pub fn blank_pdf(pages: usize, fields: &[&str], modern: bool) -> Vec<u8> {
     }
     doc.objects.insert(
         pages_id,
-        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages as i64 }),
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => pages as i64 },
+        ),
     );
     let form_id = doc.add_object(dictionary! { "Fields" => field_refs });
-    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id, "AcroForm" => form_id });
+    let catalog_id = doc.add_object(
+        dictionary! { "Type" => "Catalog", "Pages" => pages_id, "AcroForm" => form_id },
+    );
     doc.trailer.set("Root", catalog_id);
     let mut out = Vec::new();
     if modern {
