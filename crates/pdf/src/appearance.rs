@@ -71,9 +71,8 @@ pub(crate) fn appearance_stream(
         .max(1) as f32;
     let text_height_share = if image.is_some() { 0.5 } else { 1.0 };
     let line_count = lines.len().max(1) as f32;
-    let font_size =
-        (height * text_height_share - PADDING).min(9.0 * 1.2 * line_count) / (1.2 * line_count);
-    let font_size = font_size
+    let font_size = ((height * text_height_share - PADDING) / (1.2 * line_count))
+        .min(9.0)
         .min((width - 2.0 * PADDING) / (AVERAGE_ADVANCE * longest))
         .max(1.0);
     let leading = font_size * 1.2;
@@ -140,4 +139,22 @@ pub(crate) fn appearance_stream(
     let mut stream = Stream::new(dict, content);
     stream.compress()?;
     Ok(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn time_is_shown_in_malaysia_time() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 31, 17, 5, 0).single();
+        assert_eq!(at.map(malaysia_time).as_deref(), Some("01/01/2027 01:05"));
+    }
+
+    #[test]
+    fn latin1_is_kept_and_the_rest_replaced() {
+        assert_eq!(win_ansi("José Ñ"), b"Jos\xe9 \xd1".to_vec());
+        assert_eq!(win_ansi("王"), b"?".to_vec());
+    }
 }

@@ -161,3 +161,44 @@ fn pdf_date_unix(m: &str) -> Option<i64> {
         .ok()
         .map(|t| t.timestamp())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_dates_parse_with_offsets() {
+        assert_eq!(
+            pdf_date_unix("D:20260314093000+08'00'"),
+            Some(1_773_451_800)
+        );
+        assert_eq!(pdf_date_unix("D:20260314013000Z"), Some(1_773_451_800));
+        assert_eq!(pdf_date_unix("D:2026"), None);
+    }
+
+    #[test]
+    fn byte_range_must_skip_exactly_the_contents() {
+        let pdf = b"%PDF head <0A0B> tail";
+        let gap_start = 10;
+        let gap_end = 16;
+        let ok = [0, gap_start, gap_end, pdf.len() - gap_end];
+        assert_eq!(check_range(pdf, ok, &[0x0A, 0x0B]), Some(pdf.len()));
+        assert_eq!(check_range(pdf, ok, &[0x0A, 0x0C]), None);
+        assert_eq!(
+            check_range(pdf, [1, gap_start, gap_end, 4], &[0x0A, 0x0B]),
+            None
+        );
+        assert_eq!(
+            check_range(pdf, [0, gap_start, gap_end, 999], &[0x0A, 0x0B]),
+            None
+        );
+        assert_eq!(
+            check_range(pdf, [0, gap_start + 1, gap_end, 5], &[0x0A, 0x0B]),
+            None
+        );
+        assert_eq!(
+            check_range(pdf, [0, gap_start, usize::MAX, 5], &[0x0A, 0x0B]),
+            None
+        );
+    }
+}
