@@ -72,6 +72,17 @@ pub async fn record(app: &App, callback: &EkycCallback, signature: &str) -> AppR
         )]));
     }
     let guard_digest = hex::encode(Sha256::digest(signature.as_bytes()));
+    // A replay usually finds the party already moved on; say "replayed", not
+    // "invalid transition". (The guard write below still settles races.)
+    if app
+        .ports
+        .store
+        .get(&layout::replay_guard(&guard_digest))
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict("replayed"));
+    }
     retry_on_conflict(|| async {
         let Loaded {
             mut record,
