@@ -17,6 +17,9 @@
 // Each test binary runs the suites it has adapters for.
 #![allow(dead_code, unused_macros, unused_imports)]
 
+pub mod blobs;
+pub mod keys;
+pub mod mail;
 pub mod store;
 
 use std::any::Any;
