@@ -95,7 +95,8 @@ fn finish(router: OpenApiRouter<ApiState>, app: App) -> Router {
     router
         .fallback(|| async { AppError::not_found("route_not_found") })
         .method_not_allowed_fallback(|| async {
-            AppError::new(crate::error::ErrorKind::BadRequest, "method_not_allowed").into_response()
+            let error = AppError::new(crate::error::ErrorKind::BadRequest, "method_not_allowed");
+            (axum::http::StatusCode::METHOD_NOT_ALLOWED, error).into_response()
         })
         .layer(DefaultBodyLimit::max(max))
         .with_state(ApiState { app })
