@@ -145,10 +145,13 @@ pub async fn cancel(app: &App, id: &AgreementId) -> AppResult<Loaded> {
         let now = app.now();
         let transition = record.agreement.cancel(now)?;
         let messages = notices::for_events(app, &transition.agreement, &transition.events).await?;
+        // Unsigned parties' certificates are revoked with the cancel, atomically.
+        let writes = super::ca::revocation_writes(&record.agreement, &transition.agreement, now);
         record.agreement = transition.agreement;
         let change = Change {
             events: transition.events,
             messages,
+            writes,
             ..Change::default()
         };
         let version = repo::commit(&app.ports, Some(version), record.clone(), change, now).await?;

@@ -88,3 +88,20 @@ pub fn deadline_due(id: &AgreementId, at: DateTime<Utc>) -> IndexKey {
 pub fn due_until(now: DateTime<Utc>) -> String {
     format!("{}#~", sortable(now))
 }
+
+/// The CA certificate; its `revocations` counter bumps with every revocation.
+pub fn ca() -> Key {
+    Key::new("CA", "CERT")
+}
+
+/// The last signed CRL, re-signed when stale or when revocations changed.
+pub fn crl() -> Key {
+    Key::new("CA", "CRL")
+}
+
+/// One revoked certificate, by serial (lower-case hex).
+pub fn revocation(serial_hex: &str) -> Key {
+    Key::new(REVOKED_PARTITION, serial_hex)
+}
+
+pub const REVOKED_PARTITION: &str = "CA#REVOKED";

@@ -2,6 +2,8 @@
 
 pub mod agreements;
 pub mod audit;
+pub mod ca;
+pub mod certificates;
 pub mod document;
 pub mod ekyc;
 pub mod hmac_sig;
@@ -10,8 +12,10 @@ pub mod link;
 pub mod mail;
 pub mod notices;
 pub mod outbox;
+pub mod pin_hash;
 pub mod repo;
 pub mod session;
+pub mod totp_enrolment;
 
 use std::future::Future;
 use std::sync::Arc;
