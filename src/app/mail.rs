@@ -21,9 +21,23 @@ pub enum Template {
     YourTurn,
     /// F3.2: the landowner's witness reviews before a deadline.
     ReviewRequest,
+    /// Before a deadline, to a party still to act (design: sweeps remind).
+    Reminder,
+    /// After a deadline passed: to the parties and the developer.
+    Expired,
 }
 
 impl Template {
+    pub const ALL: [Template; 7] = [
+        Self::EkycRequest,
+        Self::EkycDone,
+        Self::CertificateStep,
+        Self::YourTurn,
+        Self::ReviewRequest,
+        Self::Reminder,
+        Self::Expired,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Self::EkycRequest => "ekyc_request",
@@ -31,6 +45,8 @@ impl Template {
             Self::CertificateStep => "certificate_step",
             Self::YourTurn => "your_turn",
             Self::ReviewRequest => "review_request",
+            Self::Reminder => "reminder",
+            Self::Expired => "expired",
         }
     }
 
@@ -41,6 +57,8 @@ impl Template {
             Self::CertificateStep => "Jana Sijil Tandatangan Digital eSPA",
             Self::YourTurn => "Giliran Tandatangan eSPA",
             Self::ReviewRequest => "Semakan dan Pengesahan eSPA",
+            Self::Reminder => "Peringatan: Tarikh Akhir Tindakan eSPA",
+            Self::Expired => "Tempoh eSPA Telah Tamat",
         }
     }
 }
@@ -84,6 +102,10 @@ const SOURCES: &[(&str, &str)] = templates!(
     "your_turn.html.j2",
     "review_request.txt.j2",
     "review_request.html.j2",
+    "reminder.txt.j2",
+    "reminder.html.j2",
+    "expired.txt.j2",
+    "expired.html.j2",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -141,19 +163,16 @@ mod tests {
 
     #[test]
     fn every_template_renders_with_footer_and_escaped_html() {
-        for t in [
-            Template::EkycRequest,
-            Template::EkycDone,
-            Template::CertificateStep,
-            Template::YourTurn,
-            Template::ReviewRequest,
-        ] {
+        for t in Template::ALL {
             let m = render(t, &ctx()).unwrap();
             for body in [&m.text, &m.html] {
                 assert!(body.contains("03-8991 4797"), "{t:?} helpdesk line");
                 assert!(body.contains("hims.aduan@kpkt.gov.my"));
                 assert!(body.contains("Kementerian Perumahan dan Kerajaan Tempatan"));
                 assert!(body.contains("20165-9") && body.contains("PARKLAND AVENUE"));
+            }
+            if t == Template::Expired {
+                continue; // nothing left to do: no link
             }
             assert!(m.text.contains("y=<2>"), "{t:?} text keeps the link as is");
             assert!(

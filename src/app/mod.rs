@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod pin_hash;
 pub mod repo;
 pub mod session;
+pub mod sweep;
 pub mod totp_enrolment;
 
 use std::future::Future;

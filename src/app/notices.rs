@@ -40,19 +40,41 @@ pub async fn party_email(
     party: &Party,
     template: Template,
 ) -> AppResult<Message> {
+    let link = signer_link(app, agreement, party).await?;
+    email(
+        app,
+        agreement,
+        &party.email,
+        salutation(party.role),
+        link,
+        party.deadline,
+        template,
+    )
+}
+
+/// An email about `agreement` to anyone (`link` may be empty where the template has none).
+pub fn email(
+    app: &App,
+    agreement: &Agreement,
+    to: &str,
+    salutation: &str,
+    link: String,
+    deadline: DateTime<Utc>,
+    template: Template,
+) -> AppResult<Message> {
     let ctx = MailContext {
-        salutation: salutation(party.role).to_owned(),
+        salutation: salutation.to_owned(),
         project_code: agreement.project_code.clone(),
         project_name: agreement.project_name.clone(),
         developer_name: agreement.developer_name.clone(),
         unit: agreement.unit.clone(),
-        link: signer_link(app, agreement, party).await?,
-        deadline: malaysia_time(party.deadline),
+        link,
+        deadline: malaysia_time(deadline),
     };
     let rendered = mail::render(template, &ctx)?;
     Ok(Message::Email(Email {
         id: new_id(app, "msg"),
-        to: party.email.clone(),
+        to: to.to_owned(),
         subject: rendered.subject,
         text: rendered.text,
         html: rendered.html,
@@ -83,7 +105,8 @@ pub async fn for_events(
     Ok(out)
 }
 
-fn with_id(message: Message) -> (String, Message) {
+/// The message with its outbox id (the email's or the event's own id).
+pub fn with_id(message: Message) -> (String, Message) {
     let id = match &message {
         Message::Email(e) => e.id.clone(),
         Message::Webhook { event } => event.id.clone(),

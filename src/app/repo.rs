@@ -2,6 +2,8 @@
 //! its audit entries, the outbox messages it causes and any extra writes —
 //! in one all-or-nothing transaction guarded by the version we read.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -32,11 +34,43 @@ pub struct AgreementRecord {
     pub developer_email: Option<String>,
     pub audit: AuditHead,
     pub revisions: Vec<Revision>,
+    /// How long before each deadline a reminder goes out (fixed at creation).
+    #[serde(default)]
+    pub reminder_offsets_secs: Vec<i64>,
+    /// Reminders already dealt with, as `<party id>:<offset secs>`.
+    #[serde(default)]
+    pub reminders_done: BTreeSet<String>,
 }
 
 impl AgreementRecord {
     pub fn current_revision(&self) -> Option<&Revision> {
         self.revisions.last()
+    }
+
+    pub fn reminder_key(party: &crate::domain::PartyId, offset_secs: i64) -> String {
+        format!("{}:{offset_secs}", party.0)
+    }
+
+    /// When the sweep next has something to do: the earliest pending reminder
+    /// or deadline of a party still to act. `None` once nothing can fall due.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        let agreement = &self.agreement;
+        agreement.next_deadline()?;
+        agreement
+            .parties
+            .iter()
+            .filter(|p| p.state.still_to_act())
+            .flat_map(|p| {
+                let reminders = self.reminder_offsets_secs.iter().filter_map(move |offset| {
+                    let due = p.deadline - chrono::Duration::seconds(*offset);
+                    (!self
+                        .reminders_done
+                        .contains(&Self::reminder_key(&p.id, *offset)))
+                    .then_some(due)
+                });
+                reminders.chain(std::iter::once(p.deadline))
+            })
+            .min()
     }
 }
 
@@ -99,16 +133,7 @@ pub async fn commit(
     }
     writes.extend(change.writes);
 
-    let agreement = &record.agreement;
-    let mut item = Item::new(
-        layout::agreement(&agreement.id),
-        serde_json::to_value(&record).unwrap_or_default(),
-    );
-    item.lookup = Some(layout::list_entry(&agreement.id, agreement.updated_at));
-    item.due = agreement
-        .next_deadline()
-        .filter(|_| agreement.is_open())
-        .map(|t| layout::deadline_due(&agreement.id, t));
+    let item = agreement_item(&record);
     let condition = expected_version.map_or(Condition::NotExists, Condition::Version);
     writes.insert(0, Write::Put { item, condition });
 
@@ -118,6 +143,20 @@ pub async fn commit(
         other => AppError::from(other),
     })?;
     Ok(expected_version.map_or(1, |v| v + 1))
+}
+
+/// The stored form of a record, with its listing and due index entries.
+pub fn agreement_item(record: &AgreementRecord) -> Item {
+    let agreement = &record.agreement;
+    let mut item = Item::new(
+        layout::agreement(&agreement.id),
+        serde_json::to_value(record).unwrap_or_default(),
+    );
+    item.lookup = Some(layout::list_entry(&agreement.id, agreement.updated_at));
+    item.due = record
+        .next_due()
+        .map(|t| layout::deadline_due(&agreement.id, t));
+    item
 }
 
 fn put_new(key: crate::ports::Key, value: &impl Serialize) -> Write {

@@ -1,0 +1,233 @@
+//! The `expiry-sweep` function: every few minutes, remind parties before
+//! their deadline and expire what passed it (parties, agreement, unsigned
+//! certificates), telling the parties and the developer. It reads only what
+//! the due index says is due — never the whole table — and is idempotent:
+//! reminders done are recorded with the state, so a second run sends nothing.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::mail::Template;
+use super::outbox::Message;
+use super::repo::{self, AgreementRecord, Change, Loaded};
+use super::{App, ca, layout, notices, retry_on_conflict};
+use crate::domain::{Agreement, AgreementId, Party, PartyState, Role};
+use crate::error::AppResult;
+use crate::ports::{Index, Query, SortRange};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    /// Agreements the due index returned.
+    pub due: u32,
+    pub reminders: u32,
+    pub parties_expired: u32,
+    pub agreements_expired: u32,
+}
+
+pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<SweepReport> {
+    let mut report = SweepReport::default();
+    for shard in 0..layout::DUE_SHARDS {
+        let mut query = Query {
+            pk: format!("DUE#{shard}"),
+            range: SortRange::Between {
+                from: String::new(),
+                to: layout::due_until(now),
+            },
+            limit: 100,
+            descending: false,
+            cursor: None,
+        };
+        loop {
+            let page = app.ports.store.query_index(Index::Due, &query).await?;
+            for item in page.items {
+                report.due += 1;
+                let Ok(record) = serde_json::from_value::<AgreementRecord>(item.data) else {
+                    tracing::error!(key = ?item.key, "due item is not an agreement");
+                    continue;
+                };
+                let first = Loaded {
+                    record,
+                    version: item.version,
+                };
+                if let Err(e) = sweep_one(app, first, now, &mut report).await {
+                    // One bad agreement must not stop the others; it stays due and is retried.
+                    tracing::error!(code = e.code, "sweeping an agreement failed");
+                }
+            }
+            match page.next {
+                Some(next) => query.cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    if report.reminders + report.parties_expired > 0 {
+        app.outbox_signal.notify_one();
+    }
+    Ok(report)
+}
+
+async fn sweep_one(
+    app: &App,
+    first: Loaded,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> AppResult<()> {
+    let id: AgreementId = first.record.agreement.id.clone();
+    let mut first = Some(first);
+    let outcome = retry_on_conflict(|| {
+        let preloaded = first.take();
+        let id = id.clone();
+        async move {
+            let Loaded {
+                mut record,
+                version,
+            } = match preloaded {
+                Some(loaded) => loaded,
+                None => repo::load(app.ports.store.as_ref(), &id).await?,
+            };
+            let before = record.agreement.clone();
+            let mut change = Change::default();
+            let mut counts = SweepReport::default();
+
+            if let Ok(transition) = before.expire_due(now)
+                && !transition.events.is_empty()
+            {
+                counts.parties_expired = transition
+                    .events
+                    .iter()
+                    .filter(|e| {
+                        matches!(
+                            &e.kind,
+                            crate::domain::EventKind::PartyStateChanged {
+                                to: PartyState::Expired,
+                                ..
+                            }
+                        )
+                    })
+                    .count() as u32;
+                counts.agreements_expired = u32::from(!transition.agreement.is_open());
+                change
+                    .writes
+                    .extend(ca::revocation_writes(&before, &transition.agreement, now));
+                change.messages.extend(
+                    notices::for_events(app, &transition.agreement, &transition.events).await?,
+                );
+                if !transition.agreement.is_open() {
+                    change.messages.extend(
+                        expiry_emails(app, &transition.agreement, developer_email(&record)).await?,
+                    );
+                }
+                record.agreement = transition.agreement;
+                change.events = transition.events;
+            }
+            counts.reminders = reminders(app, &mut record, &mut change, now).await?;
+
+            let unchanged = change.events.is_empty() && change.messages.is_empty();
+            if unchanged && record.next_due().is_some_and(|due| due > now) {
+                // A stale index entry: rewrite the item so it leaves the due range.
+            } else if unchanged {
+                return Ok(SweepReport::default());
+            }
+            repo::commit(&app.ports, Some(version), record, change, now).await?;
+            Ok(counts)
+        }
+    })
+    .await?;
+    report.reminders += outcome.reminders;
+    report.parties_expired += outcome.parties_expired;
+    report.agreements_expired += outcome.agreements_expired;
+    Ok(())
+}
+
+/// Parties whose reminder time has come: those who can act now get an email;
+/// those still waiting for their turn are only marked (nothing to do yet).
+async fn reminders(
+    app: &App,
+    record: &mut AgreementRecord,
+    change: &mut Change,
+    now: DateTime<Utc>,
+) -> AppResult<u32> {
+    let agreement = record.agreement.clone();
+    if !agreement.is_open() {
+        return Ok(0);
+    }
+    let mut sent = 0;
+    for party in agreement
+        .parties
+        .iter()
+        .filter(|p| p.state.still_to_act() && p.deadline > now)
+    {
+        for offset in record.reminder_offsets_secs.clone() {
+            let key = AgreementRecord::reminder_key(&party.id, offset);
+            if record.reminders_done.contains(&key)
+                || party.deadline - chrono::Duration::seconds(offset) > now
+            {
+                continue;
+            }
+            if can_act_now(&agreement, party) {
+                let email =
+                    notices::party_email(app, &agreement, party, Template::Reminder).await?;
+                change.messages.push(notices::with_id(email));
+                change.notes.push(serde_json::json!({"type": "reminder_sent", "party": party.id, "offset_secs": offset}));
+                sent += 1;
+            }
+            record.reminders_done.insert(key);
+        }
+    }
+    Ok(sent)
+}
+
+fn can_act_now(agreement: &Agreement, party: &Party) -> bool {
+    matches!(
+        party.state,
+        PartyState::Invited | PartyState::EkycPending | PartyState::EkycRejected
+    ) || agreement.current_step(&party.id).is_some()
+}
+
+fn developer_email(record: &AgreementRecord) -> Option<String> {
+    record.developer_email.clone().or_else(|| {
+        record
+            .agreement
+            .parties
+            .iter()
+            .find(|p| p.role == Role::DeveloperSignatory)
+            .map(|p| p.email.clone())
+    })
+}
+
+/// The agreement expired: every party that had still to act and the developer hear of it.
+async fn expiry_emails(
+    app: &App,
+    agreement: &Agreement,
+    developer: Option<String>,
+) -> AppResult<Vec<(String, Message)>> {
+    let mut out = Vec::new();
+    let mut told = std::collections::BTreeSet::new();
+    let expired: Vec<&Party> = agreement
+        .parties
+        .iter()
+        .filter(|p| p.state == PartyState::Expired)
+        .collect();
+    for party in &expired {
+        if told.insert(party.email.clone()) {
+            out.push(notices::with_id(
+                notices::party_email(app, agreement, party, Template::Expired).await?,
+            ));
+        }
+    }
+    if let (Some(to), Some(first)) = (developer, expired.first())
+        && !told.contains(&to)
+    {
+        let email = notices::email(
+            app,
+            agreement,
+            &to,
+            "Pemaju",
+            String::new(),
+            first.deadline,
+            Template::Expired,
+        )?;
+        out.push(notices::with_id(email));
+    }
+    Ok(out)
+}

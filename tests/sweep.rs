@@ -1,0 +1,162 @@
+//! The expiry sweep: reminders before deadlines, expiry after, idempotent,
+//! and reading only what is due.
+
+mod support;
+
+use chrono::Duration;
+use hims_esign::app::repo::{self, AgreementRecord};
+use hims_esign::app::sweep;
+use hims_esign::domain::{Agreement, AgreementId, NewAgreement, PartyId};
+use hims_esign::ports::{Condition, Write};
+use support::{Harness, party_ids};
+
+#[tokio::test]
+async fn reminds_once_then_expires_once_and_tells_the_developer() {
+    let h = Harness::new();
+    // The library's example: the first purchaser's deadline is in 7 days, the developer's address is given.
+    let created = h
+        .create(&hims_esign::example::create_request(h.now()), None)
+        .await
+        .json;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let parties = party_ids(&created);
+    h.ekyc(&id, &parties[0], "approved").await;
+    h.deliver().await;
+    let before = h.emails().await.len();
+
+    // 23 hours before the first purchaser's 7-day deadline: the 24 h reminder is due.
+    h.advance(Duration::days(7) - Duration::hours(23));
+    let report = sweep::run(&h.runtime.app, h.now()).await.unwrap();
+    assert_eq!(
+        (report.reminders, report.parties_expired),
+        (1, 0),
+        "{report:?}"
+    );
+    h.deliver().await;
+    let emails = h.emails().await;
+    assert_eq!(emails.len(), before + 1);
+    let newest = emails.last().unwrap();
+    assert_eq!(newest.to, "aisyah@example.my");
+    assert!(newest.subject.contains("Peringatan"), "{}", newest.subject);
+
+    let again = sweep::run(&h.runtime.app, h.now()).await.unwrap();
+    assert_eq!(
+        (again.reminders, again.parties_expired),
+        (0, 0),
+        "a second run sends nothing"
+    );
+
+    // Past the deadline: the party and the agreement expire; parties and developer hear of it.
+    h.advance(Duration::hours(24));
+    let report = sweep::run(&h.runtime.app, h.now()).await.unwrap();
+    assert_eq!(
+        (report.parties_expired, report.agreements_expired),
+        (1, 1),
+        "{report:?}"
+    );
+    h.deliver().await;
+    let emails = h.emails().await;
+    let expiry: Vec<_> = emails
+        .iter()
+        .filter(|e| e.subject.contains("Tamat"))
+        .map(|e| e.to.as_str())
+        .collect();
+    assert!(
+        expiry.contains(&"aisyah@example.my") && expiry.contains(&"legal@parkland.example"),
+        "{expiry:?}"
+    );
+    let view = h
+        .portal(
+            axum::http::Method::GET,
+            &format!("/v1/agreements/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(view.json["state"], "expired");
+
+    let sent = emails.len();
+    let again = sweep::run(&h.runtime.app, h.now() + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        sweep::SweepReport::default(),
+        "nothing is due any more"
+    );
+    h.deliver().await;
+    assert_eq!(h.emails().await.len(), sent, "no email twice");
+}
+
+/// Writes `total` agreements straight into the store, `due` of them with a
+/// deadline that has passed by `now + 30 days`; returns that time.
+async fn fill(h: &Harness, total: usize, due: usize) -> chrono::DateTime<chrono::Utc> {
+    let now = h.now();
+    let template: NewAgreement =
+        serde_json::from_value(hims_esign::example::create_request(now)).unwrap();
+    let mut writes = Vec::new();
+    for n in 0..total {
+        let mut new = template.clone();
+        let days = if n < due { 20 } else { 60 };
+        for party in &mut new.parties {
+            party.deadline = now + Duration::days(days);
+        }
+        let ids = (0..new.parties.len())
+            .map(|p| PartyId(format!("pty_{n}_{p}")))
+            .collect();
+        let agreement = Agreement::create(AgreementId(format!("agr_{n:06}")), ids, new, now)
+            .unwrap()
+            .agreement;
+        let record = AgreementRecord {
+            agreement,
+            developer_email: None,
+            audit: Default::default(),
+            revisions: vec![],
+            reminder_offsets_secs: vec![],
+            reminders_done: Default::default(),
+        };
+        writes.push(Write::Put {
+            item: repo::agreement_item(&record),
+            condition: Condition::NotExists,
+        });
+        if writes.len() == 100 {
+            h.runtime
+                .app
+                .ports
+                .store
+                .transact(std::mem::take(&mut writes))
+                .await
+                .unwrap();
+        }
+    }
+    if !writes.is_empty() {
+        h.runtime.app.ports.store.transact(writes).await.unwrap();
+    }
+    now + Duration::days(30)
+}
+
+#[tokio::test]
+async fn reads_grow_with_what_is_due_not_with_the_table() {
+    let mut reads = vec![];
+    for total in [1_000, 10_000] {
+        let h = Harness::new();
+        let at = fill(&h, total, 10).await;
+        let store = &h.runtime.app.ports.store;
+        let before = store.items_read();
+        let report = sweep::run(&h.runtime.app, at).await.unwrap();
+        assert_eq!(
+            (report.due, report.agreements_expired),
+            (10, 10),
+            "{report:?}"
+        );
+        reads.push(store.items_read() - before);
+    }
+    assert!(
+        reads[1] <= 30,
+        "10 due agreements among 10,000 cost {} item reads",
+        reads[1]
+    );
+    assert_eq!(
+        reads[0], reads[1],
+        "reads with 1,000 vs 10,000 agreements: {reads:?}"
+    );
+}
