@@ -1,5 +1,6 @@
 //! Use cases: one module per function of DESIGN.md, over the ports.
 
+pub mod activation;
 pub mod agreements;
 pub mod audit;
 pub mod ca;

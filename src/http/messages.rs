@@ -57,6 +57,18 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "No. siri eSPA tidak sah.",
             "The eSPA serial number is not valid.",
         ),
+        "activation_invalid" => (
+            "Pengesahan tandatangan tidak sah. Sila masukkan PIN semula.",
+            "The signing authorisation is not valid. Please enter your PIN again.",
+        ),
+        "activation_expired" => (
+            "Pengesahan tandatangan telah tamat tempoh. Sila masukkan PIN semula.",
+            "The signing authorisation has expired. Please enter your PIN again.",
+        ),
+        "activation_wrong_document" => (
+            "Dokumen telah berubah sejak pengesahan. Sila semak semula eSPA.",
+            "The document changed since you authorised. Please review the eSPA again.",
+        ),
         "idempotency_key_invalid" => (
             "Idempotency-Key tidak sah.",
             "The Idempotency-Key header is not valid.",
