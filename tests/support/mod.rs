@@ -356,6 +356,6 @@ pub fn link_token(email: &OutboxEmail) -> String {
         .collect()
 }
 
-pub fn header<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+pub fn header(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
