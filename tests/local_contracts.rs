@@ -11,7 +11,9 @@ use std::sync::Arc;
 use chrono::Duration;
 use contract::Fixture;
 use contract::mail::{Delivered, MailFixture};
-use hims_esign::adapters::local::{FileBlobs, OutboxMailer, SoftwareKeys, SqliteStore};
+use hims_esign::adapters::local::{
+    FileBlobs, OutboxEmail, OutboxMailer, SoftwareKeys, SqliteStore,
+};
 use hims_esign::ports::{
     Blobs, Condition, Email, EncryptionContext, Item, Key, KeyError, Keys, Mailer, Rng, Store,
     Write,
@@ -60,24 +62,21 @@ fn outbox(dir: &Path, clock: Arc<FixedClock>) -> Arc<OutboxMailer> {
 
 async fn outbox_mailer() -> MailFixture {
     let dir = temp_dir();
-    let mailer = outbox(dir.path(), clock());
-    let reader = Arc::clone(&mailer);
+    let outbox_dir = dir.path().join("outbox");
+    // The message id names the outbox file.
     let read = move |message_id: String| -> contract::mail::ReadFuture {
-        let reader = Arc::clone(&reader);
+        let file = outbox_dir.join(format!("{message_id}.json"));
         Box::pin(async move {
-            let sent = reader.list().await.expect("list outbox");
-            // The message id names the outbox file: `<sent time>-<id>`.
-            let found = sent
-                .into_iter()
-                .find(|e| message_id.ends_with(&format!("-{}", e.id)))?;
+            let sent: OutboxEmail = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
             Some(Delivered {
-                to: found.to,
-                subject: found.subject,
-                text: Some(found.text),
-                html: Some(found.html),
+                to: sent.to,
+                subject: sent.subject,
+                text: Some(sent.text),
+                html: Some(sent.html),
             })
         })
     };
+    let mailer = outbox(dir.path(), clock());
     MailFixture::new(Fixture::with_guard(mailer, dir), read)
 }
 
@@ -96,10 +95,11 @@ mod on_disk {
 
 #[tokio::test]
 async fn store_keeps_everything_across_a_restart() {
-    let dir = temp_dir();
+    let root = temp_dir();
+    let dir = root.path().join("data");
     let key = Key::new("AGR#1", "META");
     {
-        let store = SqliteStore::open_in_dir(dir.path()).expect("open");
+        let store = SqliteStore::open_in_dir(&dir).expect("open");
         let mut item = Item::new(key.clone(), json!({ "status": "signing" }));
         item.counters.insert("pin_failures".into(), 2);
         let put = Write::Put {
@@ -108,8 +108,9 @@ async fn store_keeps_everything_across_a_restart() {
         };
         store.transact(vec![put]).await.expect("put");
     }
-    assert!(dir.path().join("hims.sqlite3").is_file());
-    let store = SqliteStore::open_in_dir(dir.path()).expect("reopen");
+    assert!(dir.join("hims.sqlite3").is_file());
+    assert_eq!(mode(&dir), 0o700, "the data folder is private");
+    let store = SqliteStore::open_in_dir(&dir).expect("reopen");
     let item = store.get(&key).await.expect("get").expect("item survived");
     assert_eq!((item.version, item.counter("pin_failures")), (1, 2));
     assert_eq!(item.data, json!({ "status": "signing" }));

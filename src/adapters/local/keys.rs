@@ -2,7 +2,7 @@
 
 use std::io;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -100,7 +100,7 @@ fn new_ca_key(rng: &dyn Rng) -> Result<Zeroizing<Vec<u8>>, KeyError> {
 /// Reads the key file at `path`, or writes a new one made by `make` (mode 0600)
 /// when there is none.
 fn load_or_create(
-    path: &PathBuf,
+    path: &Path,
     make: impl FnOnce() -> Result<Zeroizing<Vec<u8>>, KeyError>,
 ) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     if !path.exists() {

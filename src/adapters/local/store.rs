@@ -62,9 +62,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `<data_dir>/hims.sqlite3`.
+    /// Opens (creating if needed) `<data_dir>/hims.sqlite3`. A new data folder
+    /// is made private (0700): the database holds personal data.
     pub fn open_in_dir(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        super::files::create_dir(data_dir, 0o700)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Self::open(&data_dir.join("hims.sqlite3"))
     }
 
