@@ -1,5 +1,9 @@
 //! The drawn signature: PNG checks and conversion to an image XObject with a soft mask.
 
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 use lopdf::{Dictionary, Object, Stream};
 use png::{ColorType, Decoder, Limits, Transformations};
 
@@ -96,8 +100,11 @@ impl SignatureImage {
         dict.set("Height", Object::Integer(i64::from(self.height)));
         dict.set("ColorSpace", Object::Name(colour_space.to_vec()));
         dict.set("BitsPerComponent", Object::Integer(8));
-        let mut stream = Stream::new(dict, samples);
-        stream.compress()?;
-        Ok(stream)
+        // Fast deflate: a drawn signature compresses well at any level, and signing latency
+        // matters more here than a few hundred bytes.
+        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::fast());
+        encoder.write_all(&samples)?;
+        dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+        Ok(Stream::new(dict, encoder.finish()?))
     }
 }
