@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::ProvideErrorMetadata;
 use aws_sdk_sesv2::types::{
     Body, Content, Destination, EmailContent, Message, MessageHeader, MessageTag,
 };
@@ -107,18 +108,12 @@ impl Mailer for SesMailer {
             .send()
             .await
             .map_err(|e| match e.as_service_error() {
-                // The error text names the address: keep it out of errors and logs.
                 Some(s) if s.is_message_rejected() || s.is_bad_request_exception() => {
                     MailError::Rejected
                 }
-                _ => MailError::Unavailable(e.as_service_error().map_or_else(
-                    || describe(&e),
-                    |s| {
-                        aws_sdk_sesv2::error::ProvideErrorMetadata::code(s)
-                            .unwrap_or("SES error")
-                            .to_owned()
-                    },
-                )),
+                // SES error messages can name the address: only the code goes on.
+                Some(s) => MailError::Unavailable(s.code().unwrap_or("SES error").to_owned()),
+                None => MailError::Unavailable(describe(&e)),
             })?;
         output
             .message_id
