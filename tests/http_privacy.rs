@@ -37,10 +37,20 @@ async fn no_answer_or_email_shows_an_ic_number() {
         ]
     );
 
+    let pdf = h
+        .portal(Method::GET, &format!("/v1/agreements/{id}/document"), None)
+        .await;
+    let (inflated, text) = inflated_pdf(&pdf.bytes);
+    assert_no_ic_number(&inflated, "the PDF's inflated streams");
+    assert_no_ic_number(text.as_bytes(), "the PDF's text");
+    assert!(
+        text.contains("******-**-5678"),
+        "the masked number is in the PDF: {text}"
+    );
+
     for path in [
         format!("/v1/agreements/{id}"),
         format!("/v1/agreements/{id}/audit"),
-        format!("/v1/agreements/{id}/document"),
         "/v1/agreements".to_owned(),
     ] {
         let reply = h.portal(Method::GET, &path, None).await;
@@ -77,6 +87,17 @@ async fn no_answer_or_email_shows_an_ic_number() {
     as_passport["parties"][2]["id_number"] = json!(IC_NUMBERS[0]);
     let reply = h.create(&as_passport, None).await;
     reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}
+
+/// The PDF with every stream decompressed, and the text of its pages.
+fn inflated_pdf(bytes: &[u8]) -> (Vec<u8>, String) {
+    let mut doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    doc.decompress();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("page text");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    (out, text)
 }
 
 #[test]
