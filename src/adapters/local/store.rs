@@ -564,6 +564,21 @@ mod tests {
     }
 
     #[test]
+    fn a_database_file_is_durable() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = SqliteStore::open_in_dir(dir.path())?;
+        let conn = store.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+        let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |row| row.get(0))?;
+        assert_eq!(
+            (mode.as_str(), synchronous),
+            ("wal", 2),
+            "WAL with synchronous=FULL"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn cursor_rejects_garbage() {
         assert!(matches!(
             Cursor::decode("%%%"),
