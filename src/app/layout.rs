@@ -105,3 +105,35 @@ pub fn revocation(serial_hex: &str) -> Key {
 }
 
 pub const REVOKED_PARTITION: &str = "CA#REVOKED";
+
+/// A TOTP time step a party has used (each code is accepted once).
+pub fn totp_used(agreement: &AgreementId, party: &PartyId, step: u64) -> Key {
+    Key::new(
+        format!("AGR#{}", agreement.0),
+        format!("TOTPUSED#{}#{step}", party.0),
+    )
+}
+
+/// A party's current email verification code for one purpose (`sign`, `pin_reset`).
+pub fn email_code(agreement: &AgreementId, party: &PartyId, purpose: &str) -> Key {
+    Key::new(
+        format!("AGR#{}", agreement.0),
+        format!("OTP#{}#{purpose}", party.0),
+    )
+}
+
+/// When a party's recent email codes were sent (resend cooldown, hourly cap).
+pub fn email_code_sends(agreement: &AgreementId, party: &PartyId) -> Key {
+    Key::new(
+        format!("AGR#{}", agreement.0),
+        format!("OTPSENT#{}", party.0),
+    )
+}
+
+/// A party's second-factor attempts in one fixed time window.
+pub fn factor_attempts(agreement: &AgreementId, party: &PartyId, window: i64) -> Key {
+    Key::new(
+        format!("AGR#{}", agreement.0),
+        format!("FACTOR#{}#{window}", party.0),
+    )
+}

@@ -25,6 +25,10 @@ pub enum Template {
     Reminder,
     /// After a deadline passed: to the parties and the developer.
     Expired,
+    /// F4.5: an email verification code (sent only when asked for, so not in `ALL`).
+    OtpCode,
+    /// F6: the certificate PIN was reset.
+    PinChanged,
 }
 
 impl Template {
@@ -47,6 +51,8 @@ impl Template {
             Self::ReviewRequest => "review_request",
             Self::Reminder => "reminder",
             Self::Expired => "expired",
+            Self::OtpCode => "otp_code",
+            Self::PinChanged => "pin_changed",
         }
     }
 
@@ -59,6 +65,8 @@ impl Template {
             Self::ReviewRequest => "Semakan dan Pengesahan eSPA",
             Self::Reminder => "Peringatan: Tarikh Akhir Tindakan eSPA",
             Self::Expired => "Tempoh eSPA Telah Tamat",
+            Self::OtpCode => "Kod Verifikasi eSPA",
+            Self::PinChanged => "PIN Sijil Digital Telah Ditetapkan Semula",
         }
     }
 }
@@ -74,6 +82,8 @@ pub struct MailContext {
     pub link: String,
     /// Malaysia time, dd/mm/yyyy HH:MM.
     pub deadline: String,
+    /// An email verification code, digits spaced (OtpCode).
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +116,10 @@ const SOURCES: &[(&str, &str)] = templates!(
     "reminder.html.j2",
     "expired.txt.j2",
     "expired.html.j2",
+    "otp_code.txt.j2",
+    "otp_code.html.j2",
+    "pin_changed.txt.j2",
+    "pin_changed.html.j2",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -158,6 +172,7 @@ mod tests {
             unit: "B-10-01".into(),
             link: "https://hims.example/s/abc?x=1&y=<2>".into(),
             deadline: "31/05/2025 10:17".into(),
+            code: Some("8 7 6 6 4 4".into()),
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod agreements;
 pub mod audit;
+pub mod authorize;
 pub mod ca;
 pub mod certificates;
 pub mod document;
@@ -12,8 +13,10 @@ pub mod layout;
 pub mod link;
 pub mod mail;
 pub mod notices;
+pub mod otp;
 pub mod outbox;
 pub mod pin_hash;
+pub mod pin_reset;
 pub mod repo;
 pub mod session;
 pub mod sweep;

@@ -70,6 +70,7 @@ pub fn email(
         unit: agreement.unit.clone(),
         link,
         deadline: malaysia_time(deadline),
+        code: None,
     };
     let rendered = mail::render(template, &ctx)?;
     Ok(Message::Email(Email {

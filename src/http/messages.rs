@@ -187,6 +187,72 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Tindakan tidak dibenarkan pada status semasa.",
             "Not allowed in the current state.",
         ),
+        "factor_required" => (
+            "Sila masukkan sama ada No. TOTP atau kod verifikasi e-mel.",
+            "Please enter either the TOTP code or the email verification code.",
+        ),
+        "pin_incorrect" => (
+            "Verifikasi & tandatangan digital eSPA tidak berjaya. PIN tidak sah.",
+            "Verification & digital signature of the eSPA was unsuccessful. The PIN is incorrect.",
+        ),
+        "pin_blocked" => (
+            "Verifikasi & tandatangan digital eSPA tidak berjaya. PIN anda telah disekat. Sila tetapkan semula PIN.",
+            "Verification & digital signature of the eSPA was unsuccessful. Your PIN is blocked. Please reset your PIN.",
+        ),
+        "totp_format" => ("No. TOTP mesti 6 digit.", "The TOTP code must be 6 digits."),
+        "totp_incorrect" => (
+            "Verifikasi & tandatangan digital eSPA tidak berjaya. No. TOTP tidak sah.",
+            "Verification & digital signature of the eSPA was unsuccessful. The TOTP code is incorrect.",
+        ),
+        "totp_reused" => (
+            "No. TOTP ini telah digunakan. Sila tunggu kod seterusnya.",
+            "This TOTP code was already used. Please wait for the next code.",
+        ),
+        "factor_locked" => (
+            "Terlalu banyak percubaan yang tidak berjaya. Sila cuba lagi kemudian.",
+            "Too many unsuccessful attempts. Please try again later.",
+        ),
+        "email_code_format" => (
+            "Kod verifikasi mesti 6 digit.",
+            "The verification code must be 6 digits.",
+        ),
+        "email_code_incorrect" => (
+            "Kod verifikasi tidak sah.",
+            "The verification code is incorrect.",
+        ),
+        "email_code_expired" => (
+            "Kod verifikasi telah tamat tempoh. Sila minta kod baharu.",
+            "The verification code has expired. Please request a new code.",
+        ),
+        "email_code_used" => (
+            "Kod verifikasi ini telah digunakan. Sila minta kod baharu.",
+            "This verification code was already used. Please request a new code.",
+        ),
+        "email_code_wrong_purpose" => (
+            "Kod verifikasi ini bukan untuk tindakan ini.",
+            "This verification code is for a different action.",
+        ),
+        "email_code_not_requested" => (
+            "Tiada kod verifikasi yang aktif. Sila minta kod verifikasi.",
+            "There is no active verification code. Please request one.",
+        ),
+        "email_code_attempts_exhausted" => (
+            "Terlalu banyak percubaan bagi kod ini. Sila minta kod baharu.",
+            "Too many attempts for this code. Please request a new code.",
+        ),
+        "otp_rate_limited" => (
+            "Kod verifikasi telah dihantar. Sila tunggu sebelum meminta kod baharu.",
+            "A verification code was sent recently. Please wait before requesting another.",
+        ),
+        "identity_mismatch" => (
+            "Semakan tidak berjaya. Maklumat tidak sepadan dengan rekod.",
+            "Check unsuccessful. The details do not match our records.",
+        ),
+        "email_confirmed" => ("Semakan berjaya.", "Check successful."),
+        "pin_reset_done" => (
+            "Penetapan semula PIN Sijil Digital berjaya. Sila ke halaman Tandatangan dan gunakan PIN yang baharu.",
+            "Digital Certificate PIN Reset Successful. Please go to the Signature page and use the newly reset PIN.",
+        ),
         "service_unavailable" => (
             "Perkhidmatan tidak dapat dicapai buat sementara. Sila cuba lagi.",
             "The service is temporarily unavailable. Please try again.",

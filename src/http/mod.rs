@@ -3,6 +3,7 @@
 
 pub mod agreements;
 pub mod auth;
+pub mod authorize;
 pub mod certificates;
 pub mod ekyc;
 pub mod error;
@@ -56,7 +57,9 @@ impl Function {
             Self::EkycCallback => ekyc::router(),
             Self::Verify => public::router().merge(certificates::ca_router()),
             Self::IssueCertificate => certificates::router(),
-            Self::VerifyPin | Self::SendOtp | Self::SignDocument => public::not_yet_router(self),
+            Self::VerifyPin => authorize::verify_pin_router(),
+            Self::SendOtp => authorize::send_otp_router(),
+            Self::SignDocument => public::not_yet_router(self),
         }
     }
 }

@@ -64,9 +64,6 @@ macro_rules! pending_route {
     };
 }
 
-pending_route!(authorize, post, "/v1/signer/authorize");
-pending_route!(pin_reset, post, "/v1/signer/pin-reset");
-pending_route!(send_otp, post, "/v1/signer/otp");
 pending_route!(signer_document, get, "/v1/signer/document");
 pending_route!(sign, post, "/v1/signer/sign");
 pending_route!(review, post, "/v1/signer/review");
@@ -75,8 +72,6 @@ pending_route!(review, post, "/v1/signer/review");
 pub fn not_yet_router(function: Function) -> OpenApiRouter<ApiState> {
     let r = OpenApiRouter::new();
     match function {
-        Function::VerifyPin => r.routes(routes!(authorize)).routes(routes!(pin_reset)),
-        Function::SendOtp => r.routes(routes!(send_otp)),
         Function::SignDocument => r
             .routes(routes!(signer_document))
             .routes(routes!(sign))

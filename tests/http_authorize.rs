@@ -1,0 +1,126 @@
+//! `POST /v1/signer/authorize` (F4.4, F5) through HTTP: PIN then TOTP or
+//! email code → a single-use activation for the document shown; the PIN
+//! lockout under concurrency; TOTP replay; the second-factor limit.
+
+mod ceremony_auth;
+mod support;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use http::StatusCode;
+use serde_json::json;
+
+use ceremony_auth::{PIN, Signer, assert_refused};
+use hims_esign::app::activation;
+use hims_esign::app::certificates::{PIN_FAILURES_COUNTER, load_secrets};
+use hims_esign::domain::{AgreementId, PartyId};
+
+const WRONG_PIN: &str = "Salah#2025";
+
+async fn pin_failures(s: &Signer) -> i64 {
+    let store = s.h.runtime.app.ports.store.as_ref();
+    let (_, item) = load_secrets(
+        store,
+        &AgreementId(s.agreement.clone()),
+        &PartyId(s.party.clone()),
+    )
+    .await
+    .expect("load")
+    .expect("secrets");
+    item.counter(PIN_FAILURES_COUNTER)
+}
+
+#[tokio::test]
+async fn pin_and_totp_give_an_activation_bound_to_party_and_document() {
+    let s = Signer::new().await;
+    let reply = s.authorize_totp(PIN).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json["factor"], "totp");
+    let value = reply.json["activation"].as_str().expect("activation");
+    let expires: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(reply.json["expires_at"].clone()).expect("expires_at");
+    assert_eq!(expires, s.h.now() + activation::VALID_FOR);
+
+    let app = &s.h.runtime.app;
+    let sha = s.document_sha256().await;
+    let (agreement, party) = (AgreementId(s.agreement.clone()), PartyId(s.party.clone()));
+    let stored = activation::load(app, value, &agreement, &party, &sha)
+        .await
+        .expect("activation loads for this party and document");
+    assert_eq!(stored.activation.factor, activation::Factor::Totp);
+    assert!(stored.activation.used.is_none());
+    let other_doc = activation::load(app, value, &agreement, &party, &"0".repeat(64)).await;
+    assert_eq!(other_doc.err().map(|e| e.code), Some("activation_wrong_document"));
+
+    let audit = s.audit().await;
+    let note = audit
+        .iter()
+        .find(|e| e["event"]["type"] == "signer_authorized")
+        .expect("authorisation audited");
+    assert_eq!(note["event"]["factor"], "totp");
+    assert_eq!(note["event"]["party"], s.party.as_str());
+}
+
+#[tokio::test]
+async fn the_right_pin_clears_earlier_wrong_ones() {
+    let s = Signer::new().await;
+    let wrong = s.authorize_totp(WRONG_PIN).await;
+    assert_refused(&wrong, StatusCode::FORBIDDEN, "pin_incorrect");
+    assert_eq!(wrong.json["error"]["attempts_left"], 2);
+    let wrong = s.authorize_totp(WRONG_PIN).await;
+    assert_eq!(wrong.json["error"]["attempts_left"], 1);
+    assert_eq!(pin_failures(&s).await, 2);
+
+    let ok = s.authorize_totp(PIN).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(pin_failures(&s).await, 0);
+    let wrong = s.authorize_totp(WRONG_PIN).await;
+    assert_eq!(wrong.json["error"]["attempts_left"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_wrong_pins_count_three_then_the_right_pin_is_refused_until_reset() {
+    let s = Arc::new(Signer::new().await);
+    let sha = s.document_sha256().await;
+    let body = json!({"document_sha256": sha, "pin": WRONG_PIN, "totp": s.totp_at(0)});
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let (s, body) = (s.clone(), body.clone());
+        tasks.spawn(async move { s.post("/v1/signer/authorize", &body).await });
+    }
+    let replies = tasks.join_all().await;
+    let incorrect = replies
+        .iter()
+        .filter(|r| r.code() == "pin_incorrect")
+        .count();
+    let blocked = replies.iter().filter(|r| r.code() == "pin_blocked").count();
+    // Tries are reserved before Argon2 runs, so the three counted ones may all
+    // see the count at three already: each answer is one of the two.
+    assert_eq!(incorrect + blocked, 50);
+    assert!(blocked >= 48, "{incorrect} incorrect, {blocked} blocked");
+    for r in replies.iter().filter(|r| r.code() == "pin_blocked") {
+        assert_refused(r, StatusCode::LOCKED, "pin_blocked");
+    }
+    assert_eq!(pin_failures(&s).await, 3, "exactly three counted");
+
+    s.h.advance(Duration::minutes(1));
+    let right = s.authorize_totp(PIN).await;
+    assert_refused(&right, StatusCode::LOCKED, "pin_blocked");
+    assert!(
+        s.audit().await.iter().any(|e| e["event"]["type"] == "pin_blocked"),
+        "the block is audited"
+    );
+
+    let code = s.code("pin_reset").await;
+    let reset = s
+        .reset_pin(ceremony_auth::EMAIL, ceremony_auth::IC_NUMBER, &code)
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text());
+    assert_eq!(pin_failures(&s).await, 0);
+    let old = s.authorize_totp(PIN).await;
+    assert_refused(&old, StatusCode::FORBIDDEN, "pin_incorrect");
+    s.h.advance(Duration::seconds(30));
+    let new = s.authorize_totp(ceremony_auth::NEW_PIN).await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.text());
+}
