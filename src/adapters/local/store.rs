@@ -529,7 +529,6 @@ mod tests {
         assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
     }
 
-    #[test]
     /// The sweep reads what is due through its index, never the table, and the
     /// index order is the query order (no sort step).
     #[test]
