@@ -9,7 +9,7 @@ port="${MOTO_PORT:-5555}"
 state_dir="${MOTO_STATE_DIR:-$root/target/moto}"
 pid_file="$state_dir/moto-$port.pid"
 log_file="$state_dir/moto-$port.log"
-server="$root/.venv/bin/moto_server"
+python="$root/.venv/bin/python"
 url="http://127.0.0.1:$port"
 
 answers() { curl -fsS -o /dev/null --max-time 1 "$url/moto-api/" 2>/dev/null; }
@@ -26,13 +26,29 @@ start() {
         echo "moto already running (pid $pid) at $url"
         return 0
     fi
-    [[ -x "$server" ]] || { echo "no $server: create the venv (python3 -m venv .venv && .venv/bin/pip install 'moto[server]')" >&2; exit 1; }
+    [[ -x "$python" ]] || { echo "no $python: create the venv (python3 -m venv .venv && .venv/bin/pip install 'moto[server]')" >&2; exit 1; }
     if answers; then
         echo "port $port is already served by another process; set MOTO_PORT" >&2
         exit 1
     fi
     mkdir -p "$state_dir"
-    "$server" -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
+    # `moto_server` with one change: requests are handled one at a time.
+    # moto's threaded server does not make a conditional write atomic (two
+    # concurrent compare-and-sets on one item both won), which DynamoDB does.
+    MOTO_PORT="$port" "$python" - "$port" >"$log_file" 2>&1 <<'PY' &
+import sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+moto = DomainDispatcherApplication(create_backend_app)
+one_at_a_time = threading.Lock()
+
+def app(environ, start_response):
+    with one_at_a_time:
+        return list(moto(environ, start_response))
+
+run_simple("127.0.0.1", int(sys.argv[1]), app, threaded=True)
+PY
     echo $! >"$pid_file"
     # Poll until it answers: at most 300 tries, 0.1 s apart (curl itself waits up to 1 s).
     for _ in $(seq 300); do

@@ -10,12 +10,15 @@ use hims_esign::adapters::aws::{
     AwsConfig, DynamoStore, KmsKeys, S3Blobs, SesMailer, build_ports, emulator_sdk_config, env,
 };
 use hims_esign::ports::{
-    BlobError, Blobs, Condition, Email, EncryptionContext, Index, IndexKey, Item, Key, KeyError,
-    Keys, Mailer, OsRng, Query, Rng, SortRange, Store, StoreError, Write,
+    Blobs, Condition, Email, Index, IndexKey, Item, Key, Keys, Mailer, OsRng, Query, Rng,
+    SortRange, Store, StoreError, Write,
 };
 use serde_json::json;
 
 mod contract;
+
+use contract::Fixture;
+use contract::mail::{Delivered, MailFixture};
 
 const ENDPOINT_VAR: &str = "HIMS_TEST_AWS_ENDPOINT";
 
@@ -62,12 +65,49 @@ async fn new_keys() -> KmsKeys {
     KmsKeys::new(client, ids)
 }
 
-async fn dynamo_store() -> contract::Fixture<dyn Store> {
-    contract::Fixture::new(Arc::new(new_store().await))
+async fn dynamo_store() -> Fixture<dyn Store> {
+    Fixture::new(Arc::new(new_store().await))
 }
 
-mod dynamo {
+async fn s3_blobs() -> Fixture<dyn Blobs> {
+    Fixture::new(Arc::new(new_blobs().await))
+}
+
+async fn kms_keys() -> Fixture<dyn Keys> {
+    Fixture::new(Arc::new(new_keys().await))
+}
+
+/// SESv2 with a fresh sender identity; sent mail is read back from moto's
+/// state dump (it keeps the HTML body when there is one, not the text).
+async fn ses_mailer() -> MailFixture {
+    let client = aws_sdk_sesv2::Client::new(&sdk().await);
+    let from = format!("{}@example.com", unique("esign"));
+    SesMailer::create_identity(&client, &from)
+        .await
+        .expect("create identity");
+    let read = move |message_id: String| -> contract::mail::ReadFuture {
+        Box::pin(async move {
+            let sent = moto_state().await;
+            let found = find_message(&sent, &message_id)?;
+            Some(Delivered {
+                to: found["destinations"]["ToAddresses"][0].as_str()?.to_owned(),
+                subject: found["subject"].as_str()?.to_owned(),
+                text: None,
+                html: Some(found["body"].as_str()?.to_owned()),
+            })
+        })
+    };
+    MailFixture::new(
+        Fixture::new(Arc::new(SesMailer::new(client, from, None))),
+        read,
+    )
+}
+
+mod on_moto {
     crate::store_contract_tests!(crate::dynamo_store);
+    crate::blobs_contract_tests!(crate::s3_blobs);
+    crate::keys_contract_tests!(crate::kms_keys);
+    crate::mail_contract_tests!(crate::ses_mailer);
 }
 
 fn put(item: Item, condition: Condition) -> Write {
@@ -313,138 +353,52 @@ async fn store_rejects_cursors_it_did_not_make() {
     assert_eq!(sort_keys(&resumed.items), ["b", "c"]);
 }
 
-// ------------------------------------------------------------------ blobs
-
-#[tokio::test]
-async fn blobs_are_written_once_and_retries_of_the_same_bytes_pass() {
-    let blobs = new_blobs().await;
-    blobs
-        .put("agr/1/rev-0.pdf", b"%PDF-1.7 one", "application/pdf")
-        .await
-        .unwrap();
-    blobs
-        .put("agr/1/rev-0.pdf", b"%PDF-1.7 one", "application/pdf")
-        .await
-        .unwrap();
-    let other = blobs
-        .put("agr/1/rev-0.pdf", b"%PDF-1.7 two", "application/pdf")
-        .await;
-    assert!(matches!(other, Err(BlobError::AlreadyExists)), "{other:?}");
-    assert_eq!(blobs.get("agr/1/rev-0.pdf").await.unwrap(), b"%PDF-1.7 one");
-    assert!(matches!(
-        blobs.get("agr/1/rev-9.pdf").await,
-        Err(BlobError::NotFound)
-    ));
-}
-
-#[tokio::test]
-async fn blobs_download_url_serves_the_bytes() {
-    let blobs = new_blobs().await;
-    blobs
-        .put("agr/2/rev-1.pdf", b"signed bytes", "application/pdf")
-        .await
-        .unwrap();
-    let url = blobs
-        .download_url("agr/2/rev-1.pdf", 300)
-        .await
-        .unwrap()
-        .expect("S3 has URLs");
-    assert!(url.contains("X-Amz-Signature="), "{url}");
-    let response = reqwest::get(&url).await.unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    assert_eq!(response.bytes().await.unwrap().as_ref(), b"signed bytes");
-}
-
-// ------------------------------------------------------------------ keys
-
-#[tokio::test]
-async fn keys_ca_signature_verifies_with_the_kms_public_key() {
-    use p256::ecdsa::signature::Verifier as _;
-    use p256::ecdsa::{Signature, VerifyingKey};
-    use p256::pkcs8::DecodePublicKey as _;
-
-    let keys = new_keys().await;
-    let message = b"to-be-signed certificate bytes";
-    let der = keys.ca_sign(message).await.unwrap();
-    let public = VerifyingKey::from_public_key_der(&keys.ca_public_key().await.unwrap()).unwrap();
-    let signature = Signature::from_der(&der).unwrap();
-    assert!(public.verify(message, &signature).is_ok());
-    assert!(public.verify(b"another message", &signature).is_err());
-    assert_eq!(
-        keys.ca_public_key().await.unwrap(),
-        keys.ca_public_key().await.unwrap()
-    );
-}
-
-fn context(party: &str) -> EncryptionContext {
-    EncryptionContext::from([
-        ("party".to_owned(), party.to_owned()),
-        ("cert".to_owned(), "7".to_owned()),
-    ])
-}
-
-#[tokio::test]
-async fn keys_decrypt_only_under_the_same_encryption_context() {
-    let keys = new_keys().await;
-    let ciphertext = keys
-        .encrypt(b"signer private key", &context("P1"))
-        .await
-        .unwrap();
-    assert!(!ciphertext.windows(6).any(|w| w == b"signer"));
-    assert_eq!(
-        keys.decrypt(&ciphertext, &context("P1"))
-            .await
-            .unwrap()
-            .as_slice(),
-        b"signer private key"
-    );
-    let other = keys.decrypt(&ciphertext, &context("P2")).await;
-    assert!(matches!(other, Err(KeyError::DecryptFailed)), "{other:?}");
-    let none = keys.decrypt(&ciphertext, &EncryptionContext::new()).await;
-    assert!(matches!(none, Err(KeyError::DecryptFailed)), "{none:?}");
-}
-
-#[tokio::test]
-async fn keys_mac_verifies_only_its_own_message() {
-    let keys = new_keys().await;
-    let tag = keys.mac(b"link token").await.unwrap();
-    assert_eq!(tag.len(), 32);
-    assert!(keys.verify_mac(b"link token", &tag).await.unwrap());
-    assert!(!keys.verify_mac(b"link tokem", &tag).await.unwrap());
-    let mut flipped = tag.clone();
-    flipped[0] ^= 1;
-    assert!(!keys.verify_mac(b"link token", &flipped).await.unwrap());
-    assert!(!keys.verify_mac(b"link token", &tag[..31]).await.unwrap());
-}
-
 // ------------------------------------------------------------------ mail
 
+async fn moto_state() -> serde_json::Value {
+    let url = format!("{}/moto-api/data.json", endpoint());
+    let response = reqwest::get(url).await.expect("moto state");
+    assert!(
+        response.status().is_success(),
+        "moto state: {}",
+        response.status()
+    );
+    response.json().await.expect("moto state is JSON")
+}
+
 #[tokio::test]
-async fn mail_sent_through_ses_shows_in_moto() {
-    let client = aws_sdk_sesv2::Client::new(&sdk().await);
-    let from = format!("{}@example.com", unique("esign"));
-    SesMailer::create_identity(&client, &from).await.unwrap();
-    let mailer = SesMailer::new(client, &from, None);
+async fn mail_comes_from_the_configured_sender() {
+    let fixture = ses_mailer().await;
     let email = Email {
         id: unique("outbox"),
         to: "buyer@example.com".into(),
-        subject: unique("Please sign"),
+        subject: "Please sign".into(),
         text: "Open the link".into(),
         html: "<p>Open the link</p>".into(),
     };
-    let message_id = mailer.send(&email).await.unwrap();
+    let message_id = fixture.mailer.port.send(&email).await.unwrap();
+    let state = moto_state().await;
+    let sent = find_message(&state, &message_id).expect("sent message in moto");
+    assert!(
+        sent["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("esign-")),
+        "{sent}"
+    );
+}
 
-    let sent: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let found = find_message(&sent, &message_id)
-        .unwrap_or_else(|| panic!("message {message_id} not in moto"));
-    assert_eq!(found["subject"], json!(email.subject));
-    assert_eq!(found["source"], json!(from));
-    assert_eq!(found["destinations"]["ToAddresses"], json!([email.to]));
+#[tokio::test]
+async fn mail_from_an_unverified_sender_is_not_sent() {
+    let client = aws_sdk_sesv2::Client::new(&sdk().await);
+    let mailer = SesMailer::new(client, format!("{}@example.com", unique("nobody")), None);
+    let email = Email {
+        id: unique("outbox"),
+        to: "buyer@example.com".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: "h".into(),
+    };
+    assert!(mailer.send(&email).await.is_err());
 }
 
 /// Finds the object with `"id": id` anywhere in moto's state dump.

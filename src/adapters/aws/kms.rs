@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_kms::Client;
+use aws_sdk_kms::error::ProvideErrorMetadata;
+use aws_sdk_kms::operation::decrypt::DecryptError;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{
     KeySpec, KeyUsageType, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec,
@@ -47,6 +49,18 @@ fn context_map(context: &EncryptionContext) -> Option<std::collections::HashMap<
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     })
+}
+
+/// Whether Decrypt failed because of the ciphertext, not the service. A blob
+/// whose header names no usable key gets AccessDenied ("The ciphertext refers
+/// to a customer master key that does not exist…"; moto sends no message); an
+/// IAM or key-policy denial ("… is not authorized to perform …") stays
+/// `Unavailable`, so a broken deployment is not mistaken for a bad ciphertext.
+fn is_bad_ciphertext(err: &DecryptError) -> bool {
+    err.is_invalid_ciphertext_exception()
+        || err.is_incorrect_key_exception()
+        || (err.code() == Some("AccessDeniedException")
+            && !err.message().is_some_and(|m| m.contains("not authorized")))
 }
 
 impl KmsKeys {
@@ -168,6 +182,10 @@ impl Keys for KmsKeys {
         ciphertext: &[u8],
         context: &EncryptionContext,
     ) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        // KMS refuses an empty blob as a malformed request; it is just not a ciphertext.
+        if ciphertext.is_empty() {
+            return Err(KeyError::DecryptFailed);
+        }
         let output = self
             .client
             .decrypt()
@@ -177,11 +195,7 @@ impl Keys for KmsKeys {
             .send()
             .await
             .map_err(|e| match e.as_service_error() {
-                Some(s)
-                    if s.is_invalid_ciphertext_exception() || s.is_incorrect_key_exception() =>
-                {
-                    KeyError::DecryptFailed
-                }
+                Some(s) if is_bad_ciphertext(s) => KeyError::DecryptFailed,
                 _ => unavailable(e),
             })?;
         output
