@@ -43,6 +43,21 @@ pub fn serial_counter(project_code: &str) -> Key {
     Key::new(format!("SEQ#{project_code}"), "SEQ")
 }
 
+/// The serial number allocated to one agreement (so a retried first signature reuses it).
+pub fn serial_claim(agreement: &AgreementId) -> Key {
+    Key::new(format!("AGR#{}", agreement.0), "SERIAL")
+}
+
+/// The agreement's certificate of completion, once made.
+pub fn completion(agreement: &AgreementId) -> Key {
+    Key::new(format!("AGR#{}", agreement.0), "COMPLETION")
+}
+
+/// The system's own signing certificate and encrypted key (signs certificates of completion).
+pub fn system_signer() -> Key {
+    Key::new("SYSTEM", "SIGNER")
+}
+
 pub fn replay_guard(digest_hex: &str) -> Key {
     Key::new(format!("REPLAY#{digest_hex}"), "REPLAY")
 }

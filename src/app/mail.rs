@@ -25,6 +25,10 @@ pub enum Template {
     Reminder,
     /// After a deadline passed: to the parties and the developer.
     Expired,
+    /// F3.2: a reviewer asked for changes (to the developer, with the comment).
+    ChangesRequested,
+    /// Every party acted: the signed eSPA and the certificate of completion.
+    Completed,
     /// F4.5: an email verification code (sent only when asked for, so not in `ALL`).
     OtpCode,
     /// F6: the certificate PIN was reset.
@@ -32,7 +36,7 @@ pub enum Template {
 }
 
 impl Template {
-    pub const ALL: [Template; 7] = [
+    pub const ALL: [Template; 9] = [
         Self::EkycRequest,
         Self::EkycDone,
         Self::CertificateStep,
@@ -40,6 +44,8 @@ impl Template {
         Self::ReviewRequest,
         Self::Reminder,
         Self::Expired,
+        Self::ChangesRequested,
+        Self::Completed,
     ];
 
     fn name(self) -> &'static str {
@@ -51,6 +57,8 @@ impl Template {
             Self::ReviewRequest => "review_request",
             Self::Reminder => "reminder",
             Self::Expired => "expired",
+            Self::ChangesRequested => "changes_requested",
+            Self::Completed => "completed",
             Self::OtpCode => "otp_code",
             Self::PinChanged => "pin_changed",
         }
@@ -65,6 +73,8 @@ impl Template {
             Self::ReviewRequest => "Semakan dan Pengesahan eSPA",
             Self::Reminder => "Peringatan: Tarikh Akhir Tindakan eSPA",
             Self::Expired => "Tempoh eSPA Telah Tamat",
+            Self::ChangesRequested => "Permohonan Pembetulan eSPA",
+            Self::Completed => "eSPA Telah Lengkap Ditandatangani",
             Self::OtpCode => "Kod Verifikasi eSPA",
             Self::PinChanged => "PIN Sijil Digital Telah Ditetapkan Semula",
         }
@@ -82,6 +92,10 @@ pub struct MailContext {
     pub link: String,
     /// Malaysia time, dd/mm/yyyy HH:MM.
     pub deadline: String,
+    /// A reviewer's change request (ChangesRequested).
+    pub comment: Option<String>,
+    /// The public verify page of the serial (Completed).
+    pub verify_url: Option<String>,
     /// An email verification code, digits spaced (OtpCode).
     pub code: Option<String>,
 }
@@ -116,6 +130,10 @@ const SOURCES: &[(&str, &str)] = templates!(
     "reminder.html.j2",
     "expired.txt.j2",
     "expired.html.j2",
+    "changes_requested.txt.j2",
+    "changes_requested.html.j2",
+    "completed.txt.j2",
+    "completed.html.j2",
     "otp_code.txt.j2",
     "otp_code.html.j2",
     "pin_changed.txt.j2",
@@ -172,6 +190,8 @@ mod tests {
             unit: "B-10-01".into(),
             link: "https://hims.example/s/abc?x=1&y=<2>".into(),
             deadline: "31/05/2025 10:17".into(),
+            comment: Some("Alamat <salah>".into()),
+            verify_url: Some("https://hims.example/verify/HIMS-20165-9-B-10-01-000001".into()),
             code: Some("8 7 6 6 4 4".into()),
         }
     }
@@ -186,7 +206,7 @@ mod tests {
                 assert!(body.contains("Kementerian Perumahan dan Kerajaan Tempatan"));
                 assert!(body.contains("20165-9") && body.contains("PARKLAND AVENUE"));
             }
-            if t == Template::Expired {
+            if matches!(t, Template::Expired | Template::ChangesRequested) {
                 continue; // nothing left to do: no link
             }
             assert!(m.text.contains("y=<2>"), "{t:?} text keeps the link as is");

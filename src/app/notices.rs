@@ -62,7 +62,18 @@ pub fn email(
     deadline: DateTime<Utc>,
     template: Template,
 ) -> AppResult<Message> {
-    let ctx = MailContext {
+    let ctx = context(agreement, salutation, link, deadline);
+    email_with(app, to, &ctx, template)
+}
+
+/// The template context for an email about `agreement` (optional fields unset).
+pub fn context(
+    agreement: &Agreement,
+    salutation: &str,
+    link: String,
+    deadline: DateTime<Utc>,
+) -> MailContext {
+    MailContext {
         salutation: salutation.to_owned(),
         project_code: agreement.project_code.clone(),
         project_name: agreement.project_name.clone(),
@@ -70,9 +81,20 @@ pub fn email(
         unit: agreement.unit.clone(),
         link,
         deadline: malaysia_time(deadline),
+        comment: None,
+        verify_url: None,
         code: None,
-    };
-    let rendered = mail::render(template, &ctx)?;
+    }
+}
+
+/// Renders `template` with `ctx` into an email to `to`.
+pub fn email_with(
+    app: &App,
+    to: &str,
+    ctx: &MailContext,
+    template: Template,
+) -> AppResult<Message> {
+    let rendered = mail::render(template, ctx)?;
     Ok(Message::Email(Email {
         id: new_id(app, "msg"),
         to: to.to_owned(),

@@ -187,6 +187,42 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Tindakan tidak dibenarkan pada status semasa.",
             "Not allowed in the current state.",
         ),
+        "consent_required" => (
+            "Sila tandakan persetujuan sebelum menandatangani eSPA.",
+            "Please tick the consent box before signing the eSPA.",
+        ),
+        "signature_image_invalid" => (
+            "Imej tandatangan tidak sah. Sila lukis semula tandatangan anda.",
+            "The signature image is not valid. Please draw your signature again.",
+        ),
+        "document_changed" => (
+            "eSPA telah berubah. Sila muat semula dan semak eSPA terkini.",
+            "The eSPA has changed. Please reload and review the latest eSPA.",
+        ),
+        "agreement_not_completed" => (
+            "eSPA belum lengkap ditandatangani oleh semua pihak.",
+            "The eSPA is not yet signed by every party.",
+        ),
+        "signed" => (
+            "Pengesahan & tandatangan eSPA berjaya",
+            "eSPA verification & signature successful",
+        ),
+        "review_confirmed" => (
+            "Pengesahan eSPA berjaya dihantar",
+            "Your confirmation of the eSPA was recorded",
+        ),
+        "review_changes_requested" => (
+            "Permohonan pembetulan telah dihantar kepada pemaju",
+            "Your change request was sent to the developer",
+        ),
+        "signing_failed" => (
+            "Tandatangan digital tidak dapat dijana. Sila cuba lagi.",
+            "The digital signature could not be made. Please try again.",
+        ),
+        "verify_failed" => (
+            "Semakan tandatangan tidak dapat dibuat. Sila cuba lagi.",
+            "The signatures could not be checked. Please try again.",
+        ),
         "factor_required" => (
             "Sila masukkan sama ada No. TOTP atau kod verifikasi e-mel.",
             "Please enter either the TOTP code or the email verification code.",
@@ -311,6 +347,19 @@ mod tests {
             "pdf_not_a_pdf",
             "concurrent_update",
             "route_not_found",
+            "consent_required",
+            "signature_image_invalid",
+            "document_changed",
+            "agreement_not_completed",
+            "signed",
+            "review_confirmed",
+            "review_changes_requested",
+            "signing_failed",
+            "verify_failed",
+            "serial_not_found",
+            "activation_invalid",
+            "activation_expired",
+            "activation_wrong_document",
         ];
         for code in codes {
             let (ms, en) = for_code(code);

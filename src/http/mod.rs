@@ -10,6 +10,8 @@ pub mod error;
 pub mod json;
 pub mod messages;
 pub mod public;
+pub mod signing;
+pub mod verify;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -53,13 +55,15 @@ impl Function {
 
     fn routes(self) -> OpenApiRouter<ApiState> {
         match self {
-            Self::Agreements => agreements::router(),
+            Self::Agreements => agreements::router().merge(signing::portal_router()),
             Self::EkycCallback => ekyc::router(),
-            Self::Verify => public::router().merge(certificates::ca_router()),
+            Self::Verify => public::router()
+                .merge(certificates::ca_router())
+                .merge(verify::router()),
             Self::IssueCertificate => certificates::router(),
+            Self::SignDocument => signing::router(),
             Self::VerifyPin => authorize::verify_pin_router(),
             Self::SendOtp => authorize::send_otp_router(),
-            Self::SignDocument => public::not_yet_router(self),
         }
     }
 }

@@ -1,17 +1,15 @@
 //! The `verify` function's public routes: health, the API description, the
-//! signer's session. (PIN, code and signing routes answer 501
-//! until their issues land.)
+//! signer's session.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::ApiState;
 use super::auth::SignerToken;
-use super::{ApiState, Function};
 use crate::app::session::{self, SessionView};
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::AppResult;
 
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -49,33 +47,4 @@ async fn signer_session(
     SignerToken(token): SignerToken,
 ) -> AppResult<axum::Json<SessionView>> {
     session::view(&state.app, &token).await.map(axum::Json)
-}
-
-fn not_implemented() -> AppError {
-    AppError::new(ErrorKind::Unavailable, "not_implemented")
-}
-
-macro_rules! pending_route {
-    ($name:ident, $method:ident, $path:literal) => {
-        #[utoipa::path($method, path = $path, tag = "signer", responses((status = 501, description = "Not available yet")), security(("signer_link" = [])))]
-        async fn $name() -> (StatusCode, AppError) {
-            (StatusCode::NOT_IMPLEMENTED, not_implemented())
-        }
-    };
-}
-
-pending_route!(signer_document, get, "/v1/signer/document");
-pending_route!(sign, post, "/v1/signer/sign");
-pending_route!(review, post, "/v1/signer/review");
-
-/// The routes of functions whose bodies come with later issues.
-pub fn not_yet_router(function: Function) -> OpenApiRouter<ApiState> {
-    let r = OpenApiRouter::new();
-    match function {
-        Function::SignDocument => r
-            .routes(routes!(signer_document))
-            .routes(routes!(sign))
-            .routes(routes!(review)),
-        _ => r,
-    }
 }

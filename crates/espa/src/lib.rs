@@ -5,6 +5,7 @@
 
 mod assemble;
 mod clauses;
+mod completion;
 mod content;
 mod document;
 mod error;
@@ -14,6 +15,7 @@ mod layout;
 mod objects;
 mod revision;
 
+pub use completion::{CompletionDocument, CompletionParty, CompletionRevision, render_completion};
 pub use document::{
     EspaDocument, PartyLine, PaymentStage, SignatureSlot, format_percent, format_ringgit,
     schedule_h,

@@ -1,0 +1,336 @@
+//! `GET /v1/signer/document` and `POST /v1/signer/sign` (F4) through HTTP:
+//! the turn, every refusal with its code, the first signature's serial and
+//! QR, retries, 20 concurrent signs with one activation, and the whole example
+//! signed in order, checked by hims-pdf, pyHanko and pdftotext.
+
+#[path = "support/ceremony.rs"]
+mod ceremony;
+mod support;
+
+use std::process::Command;
+use std::sync::Arc;
+
+use base64::Engine;
+use ceremony::{FIRST, SECOND, WITNESS};
+use chrono::Duration;
+use http::{Method, StatusCode};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use support::Harness;
+
+#[tokio::test]
+async fn the_document_is_served_only_in_the_partys_turn() {
+    let h = Harness::new();
+    let c = ceremony::start(&h).await;
+    let document = |party: usize| h.signer(Method::GET, "/v1/signer/document", &c.tokens[party]);
+    document(FIRST)
+        .await
+        .assert_error(StatusCode::CONFLICT, "certificate_required");
+    document(SECOND)
+        .await
+        .assert_error(StatusCode::CONFLICT, "not_your_turn");
+    document(WITNESS)
+        .await
+        .assert_error(StatusCode::CONFLICT, "not_your_turn");
+    h.signer(Method::GET, "/v1/signer/document", "forged")
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "link_invalid");
+
+    ceremony::certificate(&h, &c, FIRST).await;
+    let (bytes, sha) = ceremony::document(&h, &c.tokens[FIRST]).await;
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert_eq!(sha, hex::encode(Sha256::digest(&bytes)));
+    h.signer(Method::GET, "/v1/signer/final", &c.tokens[FIRST])
+        .await
+        .assert_error(StatusCode::CONFLICT, "agreement_not_completed");
+
+    ceremony::sign_as(&h, &c, FIRST).await;
+    document(FIRST)
+        .await
+        .assert_error(StatusCode::CONFLICT, "already_done");
+    h.advance(Duration::days(15));
+    document(SECOND)
+        .await
+        .assert_error(StatusCode::GONE, "link_expired");
+}
+
+#[tokio::test]
+async fn every_refusal_has_its_code() {
+    // Room in the body for a signature image over the 200 KB limit.
+    let h = Harness::with_settings(|s| s.max_body_bytes = 1024 * 1024);
+    let c = ceremony::start(&h).await;
+    ceremony::certificate(&h, &c, FIRST).await;
+    let token = &c.tokens[FIRST];
+    let (_, sha) = ceremony::document(&h, token).await;
+    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
+    let good = ceremony::sign_body(&activation, &sha);
+
+    let mut body = good.clone();
+    body["consent"] = json!(false);
+    ceremony::sign(&h, token, &body)
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "consent_required");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for image in [
+        "not base64!".to_owned(),
+        b64.encode(b"GIF89a not a png"),
+        b64.encode(vec![0u8; 300 * 1024]),
+    ] {
+        let mut body = good.clone();
+        body["signature_png_base64"] = json!(image);
+        ceremony::sign(&h, token, &body)
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "signature_image_invalid");
+    }
+    let mut body = good.clone();
+    body["activation"] = json!("bm90LWEtcmVhbC1hY3RpdmF0aW9u");
+    ceremony::sign(&h, token, &body)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "activation_invalid");
+    // Another party's activation is no use here.
+    let theirs = ceremony::activation(&h, &c, SECOND, &sha).await;
+    ceremony::sign(&h, token, &ceremony::sign_body(&theirs, &sha))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "activation_invalid");
+    // An activation for another document hash.
+    let other = "0".repeat(64);
+    let wrong = ceremony::activation(&h, &c, FIRST, &other).await;
+    ceremony::sign(&h, token, &ceremony::sign_body(&wrong, &sha))
+        .await
+        .assert_error(StatusCode::CONFLICT, "activation_wrong_document");
+    ceremony::sign(&h, token, &json!({"consent": true}))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "missing_field");
+    // Expired.
+    h.advance(Duration::minutes(6));
+    ceremony::sign(&h, token, &good)
+        .await
+        .assert_error(StatusCode::GONE, "activation_expired");
+    // Nothing was signed by any of that.
+    let trust = ceremony::trust(&h).await;
+    let report = hims_pdf::verify(&ceremony::current_pdf(&h, &c).await, &trust).expect("verify");
+    assert!(report.signatures.is_empty());
+}
+
+#[tokio::test]
+async fn a_stale_document_hash_is_refused() {
+    let h = Harness::new();
+    let c = ceremony::start(&h).await;
+    ceremony::certificate(&h, &c, FIRST).await;
+    let (_, first_sha) = ceremony::document(&h, &c.tokens[FIRST]).await;
+    // The second signer authorised over revision 1, before the first signature.
+    let stale = ceremony::activation(&h, &c, SECOND, &first_sha).await;
+    ceremony::sign_as(&h, &c, FIRST).await;
+    ceremony::certificate(&h, &c, SECOND).await;
+    ceremony::sign(
+        &h,
+        &c.tokens[SECOND],
+        &ceremony::sign_body(&stale, &first_sha),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "document_changed");
+}
+
+#[tokio::test]
+async fn the_first_signature_fixes_the_serial_and_a_retry_returns_the_same_revision() {
+    let h = Harness::new();
+    let c = ceremony::start(&h).await;
+    ceremony::certificate(&h, &c, FIRST).await;
+    let token = &c.tokens[FIRST];
+    let (_, sha) = ceremony::document(&h, token).await;
+    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
+    let body = ceremony::sign_body(&activation, &sha);
+    let first = ceremony::sign(&h, token, &body).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    assert_eq!(first.json["serial"], "HIMS-20165-9-B-10-02-000001");
+    assert_eq!(first.json["revision"], 3, "r2 serial, r3 signature");
+    assert_eq!(
+        first.json["message_ms"],
+        "Pengesahan & tandatangan eSPA berjaya"
+    );
+
+    let again = ceremony::sign(&h, token, &body).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(again.json["revision"], first.json["revision"]);
+    assert_eq!(again.json["document_sha256"], first.json["document_sha256"]);
+    let view = h
+        .portal(
+            Method::GET,
+            &format!("/v1/agreements/{}", c.agreement),
+            None,
+        )
+        .await;
+    let reasons: Vec<&str> = view.json["revisions"]
+        .as_array()
+        .expect("revisions")
+        .iter()
+        .filter_map(|r| r["reason"].as_str())
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(reasons[1], "serial");
+
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    assert_eq!(
+        hex::encode(Sha256::digest(&pdf)),
+        first.json["document_sha256"]
+    );
+    let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).expect("verify");
+    assert_eq!(report.signatures.len(), 1);
+    assert!(report.all_valid(), "{report:#?}");
+    assert!(pdftotext(&pdf).contains("HIMS-20165-9-B-10-02-000001"));
+
+    // A second agreement of the same project takes the next number.
+    let d = ceremony::start(&h).await;
+    ceremony::certificate(&h, &d, FIRST).await;
+    let second = ceremony::sign_as(&h, &d, FIRST).await;
+    assert_eq!(second.json["serial"], "HIMS-20165-9-B-10-02-000002");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_signs_with_one_activation_sign_once() {
+    let h = Arc::new(Harness::new());
+    let c = ceremony::start(&h).await;
+    ceremony::certificate(&h, &c, FIRST).await;
+    let token = c.tokens[FIRST].clone();
+    let (_, sha) = ceremony::document(&h, &token).await;
+    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
+    let body = ceremony::sign_body(&activation, &sha);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (h, token, body) = (h.clone(), token.clone(), body.clone());
+        tasks.spawn(async move { ceremony::sign(&h, &token, &body).await });
+    }
+    let replies = tasks.join_all().await;
+    let ok: Vec<_> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .collect();
+    assert_eq!(
+        ok.len(),
+        20,
+        "{:?}",
+        replies.iter().map(|r| r.text()).collect::<Vec<_>>()
+    );
+    assert!(
+        ok.iter()
+            .all(|r| r.json["revision"] == ok[0].json["revision"])
+    );
+
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).expect("verify");
+    assert_eq!(report.signatures.len(), 1, "{report:#?}");
+    assert!(report.all_valid());
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_whole_example_ends_signed_by_everyone_and_pyhanko_agrees() {
+    let h = Harness::new();
+    let c = ceremony::start(&h).await;
+    ceremony::complete(&h, &c).await;
+
+    let view = h
+        .portal(
+            Method::GET,
+            &format!("/v1/agreements/{}", c.agreement),
+            None,
+        )
+        .await;
+    assert_eq!(view.json["state"], "completed");
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let trust = ceremony::trust(&h).await;
+    let report = hims_pdf::verify(&pdf, &trust).expect("verify");
+    assert_eq!(report.signatures.len(), 3, "one per signing party");
+    for s in &report.signatures {
+        assert!(s.intact && s.trusted && !s.revoked, "{s:#?}");
+    }
+    assert!(report.all_valid());
+
+    // Every party may download the final PDF with its link.
+    let fin = h
+        .signer(Method::GET, "/v1/signer/final", &c.tokens[SECOND])
+        .await;
+    assert_eq!(fin.status, StatusCode::OK);
+    assert_eq!(fin.bytes, pdf);
+
+    // Everyone hears it is complete.
+    let emails = h.emails().await;
+    let done: Vec<_> = emails
+        .iter()
+        .filter(|e| e.subject == "eSPA Telah Lengkap Ditandatangani")
+        .collect();
+    let subjects: Vec<_> = emails.iter().map(|e| &e.subject).collect();
+    assert_eq!(done.len(), 4, "each party once: {subjects:?}");
+    assert!(
+        done.iter()
+            .all(|e| e.text.contains("/verify/HIMS-20165-9-B-10-02-000001"))
+    );
+
+    // The certificate of completion is signed by the system and trusted.
+    let cert = h
+        .portal(
+            Method::GET,
+            &format!("/v1/agreements/{}/completion-certificate", c.agreement),
+            None,
+        )
+        .await;
+    assert_eq!(cert.status, StatusCode::OK, "{}", cert.text());
+    let cert_report = hims_pdf::verify(&cert.bytes, &trust).expect("verify");
+    assert_eq!(cert_report.signatures.len(), 1);
+    assert_eq!(
+        cert_report.signatures[0].signer_cn.as_deref(),
+        Some("HIMS eSPA Sistem")
+    );
+    assert!(cert_report.all_valid(), "{cert_report:#?}");
+    let text = pdftotext(&cert.bytes);
+    assert!(text.contains("SIJIL PENYEMPURNAAN"), "{text}");
+    let final_sha = hex::encode(Sha256::digest(&pdf));
+    assert!(text.contains(&final_sha), "final hash listed");
+    assert!(text.contains("TOTP"));
+
+    // pyHanko, trusting only our CA, accepts every signature.
+    let dir = tempfile::tempdir().expect("dir");
+    let ca_pem = dir.path().join("ca.pem");
+    let ca = h
+        .call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
+        .await;
+    std::fs::write(&ca_pem, &ca.bytes).expect("ca");
+    let signed = dir.path().join("signed.pdf");
+    std::fs::write(&signed, &pdf).expect("pdf");
+    let pyhanko = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/pyhanko");
+    let out = Command::new(pyhanko)
+        .args(["sign", "validate", "--trust"])
+        .arg(&ca_pem)
+        .args([
+            "--trust-replace",
+            "--validation-time",
+            "claimed",
+            "--pretty-print",
+        ])
+        .arg(&signed)
+        .output()
+        .expect("pyhanko (scripts/test sets up .venv)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.matches("The signature is judged VALID").count(),
+        3,
+        "{stdout}"
+    );
+}
