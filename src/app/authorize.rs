@@ -74,9 +74,7 @@ pub async fn authorize(app: &App, token: &str, request: AuthorizeRequest) -> App
 
     let attempt = FactorAttempt::reserve(app, &agreement_id, &party_id).await?;
     let factor = match &request.factor {
-        SecondFactor::Totp(code) => {
-            check_totp(app, &agreement_id, &party_id, &secrets, code).await
-        }
+        SecondFactor::Totp(code) => check_totp(app, &agreement_id, &party_id, &secrets, code).await,
         SecondFactor::EmailCode(code) => {
             otp::consume(app, &agreement_id, &party_id, Purpose::Sign, code)
                 .await
@@ -171,7 +169,11 @@ async fn clear_pin_failures(app: &App, key: &Key) -> AppResult<()> {
             item,
             condition: Condition::Version(version),
         };
-        app.ports.store.transact(vec![put]).await.map_err(AppError::from)
+        app.ports
+            .store
+            .transact(vec![put])
+            .await
+            .map_err(AppError::from)
     })
     .await
 }

@@ -155,9 +155,9 @@ async fn send_once(
     let store = app.ports.store.as_ref();
     let sends_key = layout::email_code_sends(&agreement.id, &party.id);
     let stored = store.get(&sends_key).await?;
-    let condition = stored
-        .as_ref()
-        .map_or(Condition::NotExists, |item| Condition::Version(item.version));
+    let condition = stored.as_ref().map_or(Condition::NotExists, |item| {
+        Condition::Version(item.version)
+    });
     let mut sends: Sends = match &stored {
         Some(item) => serde_json::from_value(item.data.clone())
             .map_err(|_| AppError::internal("stored_record_unreadable"))?,
@@ -212,13 +212,17 @@ async fn send_once(
         },
         super::outbox::enqueue(id, message, now),
     ];
-    app.ports.store.transact(writes).await.map_err(|e| match e {
-        // Another send won the race: the next attempt sees its cooldown.
-        StoreError::ConditionFailed { .. } | StoreError::Conflict => {
-            AppError::conflict("concurrent_update")
-        }
-        other => AppError::from(other),
-    })?;
+    app.ports
+        .store
+        .transact(writes)
+        .await
+        .map_err(|e| match e {
+            // Another send won the race: the next attempt sees its cooldown.
+            StoreError::ConditionFailed { .. } | StoreError::Conflict => {
+                AppError::conflict("concurrent_update")
+            }
+            other => AppError::from(other),
+        })?;
     Ok(Sent {
         purpose,
         expires_at,
@@ -280,7 +284,8 @@ pub async fn consume(
     if !spend_try(app, &key).await? {
         return Err(refused("email_code_attempts_exhausted"));
     }
-    let tag = hex::decode(&stored.tag).map_err(|_| AppError::internal("stored_record_unreadable"))?;
+    let tag =
+        hex::decode(&stored.tag).map_err(|_| AppError::internal("stored_record_unreadable"))?;
     let message = mac_message(agreement, party, purpose, code);
     if !app.ports.keys.verify_mac(&message, &tag).await? {
         let tries_left = (MAX_TRIES - item.counter(TRIES) - 1).max(0);

@@ -212,3 +212,32 @@ impl std::io::Write for CapturedLogs {
         Ok(())
     }
 }
+
+/// The link token and party id of the example's party `index`.
+pub async fn token_for(s: &Signer, index: usize) -> (String, String) {
+    let store = s.h.runtime.app.ports.store.as_ref();
+    let loaded = repo::load(store, &AgreementId(s.agreement.clone()))
+        .await
+        .expect("agreement");
+    let party = &loaded.record.agreement.parties[index];
+    let claims = LinkClaims {
+        agreement: AgreementId(s.agreement.clone()),
+        party: party.id.clone(),
+        expires: party.deadline.timestamp(),
+    };
+    let token = link::issue(s.h.runtime.app.ports.keys.as_ref(), &claims)
+        .await
+        .expect("token");
+    (token, party.id.0.clone())
+}
+
+/// A signer request with another party's token.
+pub async fn post_as(s: &Signer, token: &str, path: &str, body: &Value) -> Reply {
+    let auth = format!("Bearer {token}");
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    s.h.call(Method::POST, path, &headers, body.to_string())
+        .await
+}
