@@ -9,6 +9,7 @@ pub mod ekyc;
 pub mod error;
 pub mod json;
 pub mod messages;
+pub mod page;
 pub mod public;
 pub mod signing;
 pub mod verify;
@@ -58,6 +59,7 @@ impl Function {
             Self::Agreements => agreements::router().merge(signing::portal_router()),
             Self::EkycCallback => ekyc::router(),
             Self::Verify => public::router()
+                .merge(page::router())
                 .merge(certificates::ca_router())
                 .merge(verify::router()),
             Self::IssueCertificate => certificates::router(),
