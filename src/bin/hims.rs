@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use base64::Engine;
 use clap::{Parser, Subcommand};
 use hims_esign::app::{hmac_sig, outbox};
 use hims_esign::config::Settings;
@@ -315,6 +316,252 @@ async fn demo(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         audit["verification"]["valid"],
         audit["verification"]["head"]
     );
+    println!("5. The signing ceremony (F2, F4): certificate, PIN + second factor, drawn signature");
+    let factors = ["totp", "email", "totp"];
+    for (n, party) in parties.iter().enumerate() {
+        let name = party["name"].as_str().unwrap_or_default();
+        let token = client
+            .latest_link(party["email"].as_str().unwrap_or_default())
+            .await?;
+        if party["action"] == "review" {
+            client
+                .signer_json(
+                    Method::POST,
+                    "/v1/signer/review",
+                    &token,
+                    &json!({"action": "confirm"}),
+                )
+                .await?;
+            println!("   {name:<28} confirmed the eSPA (F3.2)");
+        } else {
+            let form = json!({"address": "No. 12, Jalan Parkland 3", "postcode": "43000", "nationality": "MY", "pin": DEMO_PIN, "pin_confirm": DEMO_PIN});
+            let issued = client
+                .signer_json(Method::POST, "/v1/signer/certificate", &token, &form)
+                .await?;
+            let (status, headers, _) = client.signer_get("/v1/signer/document", &token).await;
+            let sha = headers.ok_or(format!("document: {status}"))?;
+            let factor = factors.get(n).copied().unwrap_or("totp");
+            let mut authorize = json!({"document_sha256": sha, "pin": DEMO_PIN});
+            if factor == "totp" {
+                authorize["totp"] = json!(totp_now(
+                    issued["totp"]["uri"].as_str().unwrap_or_default()
+                )?);
+            } else {
+                client
+                    .signer_json(
+                        Method::POST,
+                        "/v1/signer/otp",
+                        &token,
+                        &json!({"purpose": "sign"}),
+                    )
+                    .await?;
+                client.print_new_emails(&mut seen).await?;
+                authorize["email_code"] = json!(
+                    client
+                        .latest_code(party["email"].as_str().unwrap_or_default())
+                        .await?
+                );
+            }
+            let activation = client
+                .signer_json(Method::POST, "/v1/signer/authorize", &token, &authorize)
+                .await?;
+            let png = hims_esign::app::signing::stroke_png(
+                160,
+                60,
+                &[&[
+                    (10.0, 45.0),
+                    (35.0, 12.0),
+                    (60.0, 48.0),
+                    (90.0, 15.0),
+                    (150.0, 40.0),
+                ]],
+            )
+            .map_err(|e| e.to_string())?;
+            let sign = json!({"activation": activation["activation"], "document_sha256": sha, "consent": true,
+                "signature_png_base64": base64::engine::general_purpose::STANDARD.encode(png)});
+            let signed = client
+                .signer_json(Method::POST, "/v1/signer/sign", &token, &sign)
+                .await?;
+            println!(
+                "   {name:<28} signed with {factor}: revision {}, serial {}",
+                signed["revision"], signed["serial"]
+            );
+        }
+        client.print_new_emails(&mut seen).await?;
+    }
+
+    println!("6. The fully signed eSPA, the CA certificate and the certificate of completion");
+    let auth = [("authorization", format!("Bearer {}", client.portal_token))];
+    let (_, signed_pdf) = client
+        .call(
+            Method::GET,
+            &format!("/v1/agreements/{id}/document"),
+            &auth,
+            vec![],
+        )
+        .await;
+    let (_, completion) = client
+        .call(
+            Method::GET,
+            &format!("/v1/agreements/{id}/completion-certificate"),
+            &auth,
+            vec![],
+        )
+        .await;
+    let (_, ca_pem) = client.call(Method::GET, "/ca.pem", &[], vec![]).await;
+    let (_, crl) = client.call(Method::GET, "/crl", &[], vec![]).await;
+    let signed_path = out_dir.join(format!("espa-{id}-signed.pdf"));
+    let completion_path = out_dir.join(format!("espa-{id}-completion.pdf"));
+    let ca_path = out_dir.join("ca.pem");
+    std::fs::write(&signed_path, &signed_pdf)?;
+    std::fs::write(&completion_path, &completion)?;
+    std::fs::write(&ca_path, &ca_pem)?;
+    println!(
+        "   {}\n   {}\n   {}",
+        signed_path.display(),
+        completion_path.display(),
+        ca_path.display()
+    );
+    let pem = String::from_utf8_lossy(&ca_pem);
+    let ca_b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let trust = hims_pdf::Trust {
+        ca_der: base64::engine::general_purpose::STANDARD.decode(ca_b64)?,
+        crl_der: Some(crl),
+    };
+    for (what, pdf) in [("eSPA", &signed_pdf), ("completion", &completion)] {
+        let report = hims_pdf::verify(pdf, &trust)?;
+        for s in &report.signatures {
+            println!(
+                "   {what:<10} {:<24} {:<28} intact {} trusted {} revoked {} changes after {:?}",
+                s.field_name,
+                s.signer_cn.as_deref().unwrap_or("?"),
+                s.intact,
+                s.trusted,
+                s.revoked,
+                s.modification
+            );
+        }
+        println!("   {what}: all signatures valid: {}", report.all_valid());
+    }
     println!("Emails: {} in {}", seen, data_dir.join("outbox").display());
     Ok(())
+}
+
+const DEMO_PIN: &str = "Demo#Pin2025";
+
+/// The current code of an `otpauth://` URI (what the iDsaya app would show).
+fn totp_now(uri: &str) -> Result<String, String> {
+    let secret = uri
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .ok_or("no TOTP secret")?;
+    let bytes = data_encoding::BASE32_NOPAD
+        .decode(secret.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(bytes)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    Ok(totp.generate(now).to_string())
+}
+
+impl DemoClient {
+    async fn signer_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Result<Value, String> {
+        let headers = [
+            ("authorization", format!("Bearer {token}")),
+            ("content-type", "application/json".to_owned()),
+        ];
+        let (status, bytes) = self
+            .call(method, path, &headers, body.to_string().into_bytes())
+            .await;
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(value)
+        } else {
+            Err(format!("{path}: {status} {value}"))
+        }
+    }
+
+    /// Status and `X-Document-SHA256` of a signer GET.
+    async fn signer_get(&self, path: &str, token: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+        let mut request = Request::builder().method(Method::GET).uri(path);
+        request = request.header("authorization", format!("Bearer {token}"));
+        let Ok(request) = request.body(Body::empty()) else {
+            return (StatusCode::BAD_REQUEST, None, vec![]);
+        };
+        let Ok(response) = self.router.clone().oneshot(request).await;
+        let status = response.status();
+        let sha = response
+            .headers()
+            .get("x-document-sha256")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
+        (status, sha, bytes)
+    }
+
+    async fn emails_to(
+        &self,
+        to: &str,
+    ) -> Result<Vec<hims_esign::adapters::local::OutboxEmail>, String> {
+        let emails = self
+            .runtime
+            .mailer
+            .list()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(emails.into_iter().filter(|e| e.to == to).collect()) // newest first
+    }
+
+    /// The signer link token of the newest email to `to` that has one.
+    async fn latest_link(&self, to: &str) -> Result<String, String> {
+        let marker = "/s/";
+        self.emails_to(to)
+            .await?
+            .iter()
+            .find_map(|e| {
+                let start = e.text.find(marker)? + marker.len();
+                Some(
+                    e.text[start..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                        .collect(),
+                )
+            })
+            .ok_or_else(|| format!("no signer link emailed to {to}"))
+    }
+
+    /// The six-digit code of the newest email to `to` (shown as "876 644").
+    async fn latest_code(&self, to: &str) -> Result<String, String> {
+        let emails = self.emails_to(to).await?;
+        let text = emails.first().map(|e| e.text.clone()).unwrap_or_default();
+        text.split("Kod Verifikasi:")
+            .nth(1)
+            .and_then(|rest| rest.lines().map(str::trim).find(|l| !l.is_empty()))
+            .map(|line| {
+                line.chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .filter(|code| code.len() == 6)
+            .ok_or_else(|| format!("no code emailed to {to}"))
+    }
 }
