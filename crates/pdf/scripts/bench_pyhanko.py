@@ -26,7 +26,7 @@ def main(directory: str, iterations: int) -> int:
         f"{directory}/signer.key", f"{directory}/signer.pem", ca_chain_files=(f"{directory}/ca.pem",)
     )
     meta = signers.PdfSignatureMetadata(
-        field_name="purchaser1", subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256"
+        field_name="sig_pembeli_1", subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256"
     )
     for _ in range(3):
         sign_once(data, signer, meta)

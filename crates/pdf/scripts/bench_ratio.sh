@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hims-pdf vs pyHanko: signing throughput for one revision of a 10-page PDF, the ratio
+# hims-pdf vs pyHanko: signing throughput for one revision of the rendered eSPA, the ratio
 # (goal >= 20x) and peak memory of one signature (goal < 3 x PDF size + a small constant).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -9,16 +9,16 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 PY="$ROOT/.venv/bin/python"
 [ -x "$PY" ] || { echo "missing $PY: run scripts/test to set up the venv" >&2; exit 1; }
 
-cargo bench -p hims-pdf --bench sign -- --noplot pades/sign_10_pages >&2
+cargo bench -p hims-pdf --bench sign -- --noplot pades/sign_espa >&2
 NS=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['mean']['point_estimate'])" \
-  "$TARGET/criterion/pades/sign_10_pages/new/estimates.json")
+  "$TARGET/criterion/pades/sign_espa/new/estimates.json")
 PY_OUT=$("$PY" "$ROOT/crates/pdf/scripts/bench_pyhanko.py" "$HIMS_PDF_BENCH_DIR" 30)
 PY_RATE=$(echo "$PY_OUT" | awk '/pyhanko_signatures_per_second/ {print $2}')
 
 cargo build --release -p hims-pdf --example sign_file >&2
 D="$HIMS_PDF_BENCH_DIR"
 /usr/bin/time -v "$TARGET/release/examples/sign_file" "$D/in.pdf" "$D/signer.der" "$D/signer.p8" \
-  "$D/ca.der" "$D/sig.png" purchaser1 "$D/out.pdf" 2> "$D/time-rust.txt"
+  "$D/ca.der" "$D/sig.png" sig_pembeli_1 "$D/out.pdf" 2> "$D/time-rust.txt"
 /usr/bin/time -v "$PY" "$ROOT/crates/pdf/scripts/bench_pyhanko.py" "$D" 1 > /dev/null 2> "$D/time-py.txt"
 RSS_RUST=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$D/time-rust.txt")
 RSS_PY=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$D/time-py.txt")
