@@ -17,6 +17,8 @@ use crate::ports::{Condition, Email, Index, Item, Ports, Query, SortRange, Webho
 /// After this many failed attempts a message is parked as `failed` (and
 /// logged at error level, which alarms) instead of retried.
 pub const MAX_ATTEMPTS: u32 = 12;
+/// How long a delivered or failed message's record is kept.
+const RETAIN_DELIVERED: Duration = Duration::days(30);
 /// How long a claim lasts; a deliverer that dies mid-send frees it after this.
 const LEASE: Duration = Duration::seconds(60);
 
@@ -200,6 +202,15 @@ async fn deliver_one(
             ));
             report.retried += 1;
         }
+    }
+    if envelope.status != Status::Pending {
+        // Done with it: keep who and what for the record, drop the body (it
+        // may hold a verification code), and let the store expire the item.
+        if let Message::Email(email) = &mut envelope.message {
+            email.text.clear();
+            email.html.clear();
+        }
+        claimed.expires_at = Some((now + RETAIN_DELIVERED).timestamp());
     }
     claimed.data = serde_json::to_value(&envelope).unwrap_or_default();
     let version = claimed.version;
