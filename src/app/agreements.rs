@@ -96,6 +96,13 @@ pub async fn create(app: &App, cmd: CreateAgreement) -> AppResult<(Loaded, bool)
         developer_email: cmd.developer_email,
         audit: Default::default(),
         revisions: vec![revision],
+        reminder_offsets_secs: app
+            .settings
+            .reminder_before
+            .iter()
+            .map(|d| d.num_seconds())
+            .collect(),
+        reminders_done: Default::default(),
     };
     match repo::commit(&app.ports, None, record.clone(), change, now).await {
         Ok(version) => {
