@@ -12,6 +12,8 @@ pub mod config;
 pub mod error;
 pub mod example;
 pub mod http;
+#[cfg(feature = "aws")]
+pub mod lambda;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod ports;

@@ -1,1 +1,9 @@
-fn main() {}
+//! The `agreements` Lambda function: wiring only (see `hims_esign::lambda`).
+
+use hims_esign::http::Function;
+use hims_esign::lambda;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda::Error> {
+    lambda::serve_http(Function::Agreements).await
+}

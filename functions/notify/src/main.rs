@@ -1,1 +1,8 @@
-fn main() {}
+//! The `notify` Lambda function: wiring only (see `hims_esign::lambda`).
+
+use hims_esign::lambda;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda::Error> {
+    lambda::serve_notify().await
+}
