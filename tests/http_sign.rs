@@ -298,6 +298,24 @@ async fn the_whole_example_ends_signed_by_everyone_and_pyhanko_agrees() {
     assert!(text.contains("SIJIL PENYEMPURNAAN"), "{text}");
     let final_sha = hex::encode(Sha256::digest(&pdf));
     assert!(text.contains(&final_sha), "final hash listed");
+    // …and linked from the agreement.
+    let view = h
+        .portal(
+            Method::GET,
+            &format!("/v1/agreements/{}", c.agreement),
+            None,
+        )
+        .await;
+    let linked = &view.json["completion_certificate"];
+    assert_eq!(
+        linked["sha256"].as_str(),
+        Some(hex::encode(Sha256::digest(&cert.bytes)).as_str()),
+        "{linked}"
+    );
+    assert_eq!(
+        linked["url"].as_str(),
+        Some(format!("/v1/agreements/{}/completion-certificate", c.agreement).as_str())
+    );
     assert!(text.contains("TOTP"));
 
     // pyHanko, trusting only our CA, accepts every signature.

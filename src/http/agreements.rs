@@ -88,6 +88,17 @@ pub struct AgreementView {
     pub completed_at: Option<DateTime<Utc>>,
     /// Bumps with every change (for caching and debugging).
     pub version: u64,
+    /// Once completed: the signed certificate of completion.
+    pub completion_certificate: Option<CompletionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompletionView {
+    /// `GET` it with the portal token.
+    pub url: String,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub audit_head: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -180,6 +191,7 @@ pub fn view(record: &AgreementRecord, version: u64) -> AgreementView {
         updated_at: a.updated_at,
         completed_at: a.completed_at,
         version,
+        completion_certificate: None,
     }
 }
 
@@ -339,8 +351,18 @@ async fn get_agreement(
     _: Portal,
     Path(id): Path<String>,
 ) -> AppResult<axum::Json<AgreementView>> {
-    let Loaded { record, version } = agreements::get(&state.app, &AgreementId(id)).await?;
-    Ok(axum::Json(view(&record, version)))
+    let id = AgreementId(id);
+    let Loaded { record, version } = agreements::get(&state.app, &id).await?;
+    let mut view = view(&record, version);
+    view.completion_certificate = crate::app::completion::load(&state.app, &id)
+        .await?
+        .map(|c| CompletionView {
+            url: format!("/v1/agreements/{}/completion-certificate", id.0),
+            sha256: c.sha256,
+            created_at: c.created_at,
+            audit_head: c.audit_head,
+        });
+    Ok(axum::Json(view))
 }
 
 /// The current revision of the PDF (`X-Document-SHA256`), or a redirect to a download URL when it is large.
