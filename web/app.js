@@ -459,7 +459,7 @@ async function askEmailCode() {
 async function submitSignature(event) {
   event.preventDefault();
   const pin = $("sign-pin").value;
-  const code = (state.factor === "totp" ? $("sign-totp") : $("sign-email-code")).value.trim();
+  const code = (state.factor === "totp" ? $("sign-totp") : $("sign-email-code")).value.replace(/\s+/g, "");
   let problem = "";
   if (!state.pad || state.pad.isEmpty()) problem = t("signature_required");
   else if (!pin) problem = t("pin_required");
@@ -573,7 +573,7 @@ async function submitReset(event) {
   const body = {
     email: $("reset-email").value.trim(),
     id_number: $("reset-id").value.trim(),
-    email_code: $("reset-code").value.trim(),
+    email_code: $("reset-code").value.replace(/\s+/g, ""),
     new_pin: $("reset-pin").value,
     new_pin_confirm: $("reset-pin-confirm").value,
   };
