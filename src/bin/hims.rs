@@ -84,8 +84,14 @@ fn settings(public_url: &str) -> (Settings, Vec<String>) {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,hims_esign=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                if matches!(std::env::args().nth(1).as_deref(), Some("serve")) {
+                    "warn,hims_esign=info"
+                } else {
+                    "warn"
+                }
+                .into()
+            }),
         )
         .init();
     match Cli::parse().command.unwrap_or(Command::Demo {
