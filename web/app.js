@@ -153,8 +153,10 @@ function fillFields(session) {
   }
 }
 
-function setError(id, text) {
+/** Fills a message line; "info" shows it as news rather than a fault. */
+function setError(id, text, kind = "error") {
   $(id).textContent = text;
+  $(id).classList.toggle("info", kind === "info");
 }
 
 function busy(button, on) {
@@ -428,12 +430,13 @@ function useFactor(factor) {
   $("email-code-block").hidden = factor !== "email";
 }
 
-/** The drawn signature as a PNG of fixed size (the server accepts 20–2000 × 10–1000). */
+/** The drawn signature as a PNG with the pad's shape, within what the server accepts (20–2000 × 10–1000). */
 function signaturePng() {
   const source = $("signature-pad");
+  const scale = Math.min(2, 2000 / source.offsetWidth, 1000 / source.offsetHeight);
   const out = document.createElement("canvas");
-  out.width = 600;
-  out.height = 240;
+  out.width = Math.max(20, Math.round(source.offsetWidth * scale));
+  out.height = Math.max(10, Math.round(source.offsetHeight * scale));
   out.getContext("2d").drawImage(source, 0, 0, out.width, out.height);
   return out.toDataURL("image/png").replace(/^data:image\/png;base64,/, "");
 }
@@ -449,7 +452,7 @@ async function askEmailCode() {
   try {
     await sendEmailCode("sign");
     useFactor("email");
-    setError("signature-error", t("email_code_sent"));
+    setError("signature-error", t("email_code_sent"), "info");
     $("sign-email-code").focus();
   } catch (error) {
     setError("signature-error", errorText(error));
@@ -468,7 +471,7 @@ async function submitSignature(event) {
   if (problem) return;
   const button = $("signature-submit");
   busy(button, true);
-  setError("signature-error", t("signing"));
+  setError("signature-error", t("signing"), "info");
   try {
     const factor = state.factor === "totp" ? { totp: code } : { email_code: code };
     const { activation } = await apiJson("POST", "/v1/signer/authorize", {
@@ -635,7 +638,7 @@ function wire() {
   $("reset-send-code").addEventListener("click", async () => {
     try {
       await sendEmailCode("pin_reset");
-      setError("reset-error", t("email_code_sent"));
+      setError("reset-error", t("email_code_sent"), "info");
     } catch (error) {
       setError("reset-error", errorText(error));
     }

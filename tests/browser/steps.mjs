@@ -1,7 +1,7 @@
 // What a signer does on the page, step by step, as the tests reuse it.
 
 import assert from "node:assert/strict";
-import { screenshotBoth } from "./support.mjs";
+import { screenshotBoth, totp } from "./support.mjs";
 
 export async function screenIs(page, name) {
   await page.waitForSelector(`body[data-screen="${name}"]`, { timeout: 20_000 });
@@ -98,4 +98,15 @@ export async function acknowledge(page, shots) {
   await page.click("#dlg-message-ok");
   await page.waitForSelector("#dlg-message:not([open])", { state: "attached" });
   return { title, extra };
+}
+
+/** A signer's whole turn from their link: certificate, then signing with the TOTP. */
+export async function certifyAndSign(page, link, pin) {
+  await page.goto(link);
+  const uri = await issueCertificate(page, pin);
+  await openSignatureDialog(page);
+  await drawSignature(page);
+  await submitSignature(page, pin, { totp: () => totp(uri) });
+  const signed = await acknowledge(page);
+  assert.match(signed.title, /berjaya/);
 }

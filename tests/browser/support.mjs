@@ -42,7 +42,9 @@ export async function newPage(browser, viewport = VIEWPORTS.desktop) {
 
 export async function screenshot(page, name) {
   mkdirSync(SCREENS_DIR, { recursive: true });
-  await page.screenshot({ path: `${SCREENS_DIR}${name}.png`, fullPage: true });
+  // A modal dialog's backdrop covers the viewport only: take the viewport then.
+  const modal = await page.$("dialog[open]");
+  await page.screenshot({ path: `${SCREENS_DIR}${name}.png`, fullPage: !modal });
 }
 
 /** Takes the same screen at 360 px and at 1280 px. */
@@ -50,6 +52,8 @@ export async function screenshotBoth(page, name) {
   const original = page.viewportSize();
   for (const [label, size] of Object.entries(VIEWPORTS)) {
     await page.setViewportSize(size);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (overflow > 0) page.problems.push(`${name}: ${overflow} px of horizontal scrolling at ${size.width} px`);
     await screenshot(page, `${name}-${label}`);
   }
   await page.setViewportSize(original);
