@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the checks need, idempotently: Debian tools (poppler, zbar, NSS),
+# Installs what the checks need, idempotently: Debian tools (poppler, zbar, NSS, chromium),
 # and the Python checkers (moto, pyHanko, cfn-lint) in ./.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
 command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 command -v qpdf >/dev/null || need_apt+=(qpdf)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v npm >/dev/null || need_apt+=(npm)
 if ((${#need_apt[@]})); then
   echo "setup: apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -23,5 +25,15 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "setup: python venv (.venv) from scripts/requirements.txt"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+# Browser tests: playwright-core as pinned in package-lock.json (it drives the
+# Debian chromium above; no browser download).
+stamp=node_modules/.package-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: npm ci (playwright-core)"
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
