@@ -175,28 +175,33 @@ pub async fn notify(app: &App, event: &dynamodb::Event) -> DynamoDbEventResponse
     .await
 }
 
-/// `expiry-sweep`. The deadline sweep (reminders, expiry) is a later issue;
-/// until then the schedule delivers whatever the outbox has due, which is also
-/// how retries with backoff get sent (the stream fires only on writes).
-pub async fn expiry_sweep(
-    app: &App,
-    event: &EventBridgeEvent,
-) -> AppResult<outbox::DeliveryReport> {
+/// What one scheduled run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ScheduledRun {
+    pub sweep: crate::app::sweep::SweepReport,
+    pub delivery: outbox::DeliveryReport,
+}
+
+/// `expiry-sweep`: reminders and expiry from the due index, then whatever the
+/// outbox has due — which is also how retries with backoff get sent (the
+/// stream fires only on writes).
+pub async fn expiry_sweep(app: &App, event: &EventBridgeEvent) -> AppResult<ScheduledRun> {
+    let now = app.now();
+    let sweep = crate::app::sweep::run(app, now).await?;
+    let delivery =
+        outbox::deliver_due(&app.ports, &app.settings, app.webhooks.as_ref(), now).await?;
     tracing::info!(
         event_id = event.id.as_deref().unwrap_or(""),
-        scheduled_at = ?event.time,
-        "expiry sweep: deadline sweep pending (not built yet); delivering the due outbox"
+        due = sweep.due,
+        reminders = sweep.reminders,
+        parties_expired = sweep.parties_expired,
+        agreements_expired = sweep.agreements_expired,
+        sent = delivery.sent,
+        retried = delivery.retried,
+        failed = delivery.failed,
+        "expiry sweep done"
     );
-    let report =
-        outbox::deliver_due(&app.ports, &app.settings, app.webhooks.as_ref(), app.now()).await?;
-    tracing::info!(
-        sent = report.sent,
-        retried = report.retried,
-        failed = report.failed,
-        skipped = report.skipped,
-        "expiry sweep: outbox delivered"
-    );
-    Ok(report)
+    Ok(ScheduledRun { sweep, delivery })
 }
 
 /// One SES event (configuration-set event destination, or an identity

@@ -195,7 +195,9 @@ async fn every_pin_rule_and_section_a_problem_has_its_own_code() {
         );
     }
 
-    let field_cases: &[(&str, Value, &[(&str, &str)])] = &[
+    /// (field, bad value, expected `(field, code)` errors)
+    type FieldCase<'a> = (&'a str, Value, &'a [(&'a str, &'a str)]);
+    let field_cases: &[FieldCase] = &[
         ("address", json!("  "), &[("address", "address_required")]),
         (
             "address",
