@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<ApiState> {
 const PAGE: &str = r#"<!doctype html>
 <html lang="ms"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Semakan eSPA / eSPA verification — {{ r.serial }}</title>
+<link rel="stylesheet" href="/assets/app.css">
 <style>body{font-family:Arial,Helvetica,sans-serif;max-width:760px;margin:0 auto;padding:16px;color:#1a1a1a}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}
 .ok{color:#176b2c;font-weight:bold}.bad{color:#a31515;font-weight:bold}code{word-break:break-all}</style></head>

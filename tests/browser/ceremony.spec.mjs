@@ -138,4 +138,12 @@ test("the whole example: four parties sign or review through their links", async
   for (const r of reports) {
     assert.ok(r.intact && r.valid && r.trusted, JSON.stringify(r));
   }
+
+  // The QR code's target, /verify/{serial}, wears the page's stylesheet.
+  const session = await (await fetch(new URL("/v1/signer/session", aisyahLink), { headers: { Authorization: `Bearer ${token}` } })).json();
+  await page.goto(new URL(`/verify/${session.serial}`, aisyahLink).href);
+  assert.match(await page.textContent("body"), /Semua tandatangan sah/);
+  const background = await page.$eval("html", (el) => getComputedStyle(el).backgroundColor);
+  assert.equal(background, "rgb(243, 245, 248)", "app.css applies");
+  await screenshotBoth(page, "16-verify");
 });
