@@ -29,7 +29,14 @@ pub struct Ceremony {
 
 /// The example agreement, every party's eKYC approved.
 pub async fn start(h: &Harness) -> Ceremony {
-    let view = h.create_example().await;
+    start_with(h, &support::example_request(h.now())).await
+}
+
+/// The agreement `request` creates, every party's eKYC approved.
+pub async fn start_with(h: &Harness, request: &Value) -> Ceremony {
+    let reply = h.create(request, None).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let view = reply.json;
     let agreement = view["id"].as_str().expect("id").to_owned();
     let parties = support::party_ids(&view);
     let mut tokens = Vec::new();
