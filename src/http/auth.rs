@@ -35,15 +35,20 @@ impl FromRequestParts<ApiState> for Portal {
     }
 }
 
-/// A signer's link token, not yet verified (the use case verifies it).
+/// A signer's link token whose MAC and expiry have been checked, so a forged
+/// or expired link is refused before the body is even looked at. (The use
+/// case resolves it again to its agreement and party.)
 pub struct SignerToken(pub String);
 
 impl FromRequestParts<ApiState> for SignerToken {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &ApiState) -> Result<Self, Self::Rejection> {
-        bearer(parts)
-            .map(|t| SignerToken(t.to_owned()))
-            .ok_or_else(|| AppError::unauthorized("token_missing"))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| AppError::unauthorized("token_missing"))?;
+        crate::app::link::verify(state.app.ports.keys.as_ref(), token, state.app.now()).await?;
+        Ok(SignerToken(token.to_owned()))
     }
 }

@@ -15,14 +15,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiState;
 use crate::error::AppError;
 
 /// The page's routes (mounted on the `verify` function, which is public).
 pub fn router() -> OpenApiRouter<ApiState> {
+    // The assets' wildcard path has no OpenAPI form: a plain route.
     OpenApiRouter::new()
-        .route("/s/{token}", get(signer_page))
+        .routes(routes!(signer_page))
         .route("/assets/{*path}", get(asset))
 }
 
@@ -114,13 +116,16 @@ fn page_headers(headers: &mut HeaderMap) {
     }
 }
 
-/// F1–F6 in the browser: one page, every screen chosen by the session's `next` step.
+/// The signer's page (HTML): F1–F6 in the browser, every screen chosen by the session's `next` step.
+#[utoipa::path(get, path = "/s/{token}", tag = "signer", params(("token" = String, Path, description = "The emailed link token")),
+    responses((status = 200, content_type = "text/html", description = "The page")))]
 async fn signer_page(Path(_token): Path<String>) -> Response {
     let mut response = PAGE.as_str().into_response();
     page_headers(response.headers_mut());
     response
 }
 
+/// The page's own files (scripts, styles, vendored pdf.js and signature_pad).
 async fn asset(
     Path(path): Path<String>,
     RawQuery(query): RawQuery,
