@@ -16,7 +16,6 @@ use super::audit::AuditEntry;
 use super::ca::{self, pki_failed};
 use super::mail::Template;
 use super::repo::{self, AgreementRecord, Change};
-use super::review::developer_address;
 use super::signing::{pdf_failed, verify_url};
 use super::{App, layout, notices};
 use crate::domain::{Action, AgreementId, AgreementState, Party, identity, malaysia_time};
@@ -175,7 +174,7 @@ async fn completion_emails(
         let link = notices::signer_link(app, agreement, party).await?;
         send(&party.email, notices::salutation(party.role), link)?;
     }
-    if let Some(developer) = developer_address(record)
+    if let Some(developer) = record.developer_address()
         && !agreement.parties.iter().any(|p| p.email == developer)
     {
         send(&developer, "Pemaju", String::new())?;

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{hmac_sig, layout};
 use crate::config::Settings;
+use crate::domain::Agreement;
 use crate::error::AppResult;
-use crate::ports::{Condition, Email, Index, Item, Ports, Query, SortRange, WebhookClient, Write};
+use crate::ports::{Condition, Email, Item, Ports, WebhookClient, Write};
 
 /// After this many failed attempts a message is parked as `failed` (and
 /// logged at error level, which alarms) instead of retried.
@@ -58,10 +59,53 @@ pub struct Envelope {
     pub attempts: u32,
     pub created_at: DateTime<Utc>,
     pub last_error: Option<String>,
+    /// Which agreement (and parties) an email was for, so that SES's
+    /// delivery and bounce notices can be traced back (`ses_events`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<About>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    pub agreement_id: String,
+    /// Every party whose address the email went to (parties may share one);
+    /// empty for the developer's own address.
+    #[serde(default)]
+    pub parties: Vec<String>,
+}
+
+impl About {
+    /// What an email about `agreement` is about: the agreement, and the
+    /// parties it was addressed to. `None` for webhooks.
+    pub fn email(agreement: &Agreement, message: &Message) -> Option<Self> {
+        let Message::Email(email) = message else {
+            return None;
+        };
+        let parties = agreement
+            .parties
+            .iter()
+            .filter(|p| p.email.trim().eq_ignore_ascii_case(email.to.trim()))
+            .map(|p| p.id.0.clone())
+            .collect();
+        Some(Self {
+            agreement_id: agreement.id.0.clone(),
+            parties,
+        })
+    }
 }
 
 /// The write that queues `message` (part of the caller's transaction).
 pub fn enqueue(id: String, message: Message, now: DateTime<Utc>) -> Write {
+    enqueue_about(id, message, None, now)
+}
+
+/// [`enqueue`], noting what the message is about.
+pub fn enqueue_about(
+    id: String,
+    message: Message,
+    about: Option<About>,
+    now: DateTime<Utc>,
+) -> Write {
     let envelope = Envelope {
         id: id.clone(),
         message,
@@ -69,6 +113,7 @@ pub fn enqueue(id: String, message: Message, now: DateTime<Utc>) -> Write {
         attempts: 0,
         created_at: now,
         last_error: None,
+        about,
     };
     let mut item = Item::new(
         layout::outbox(&id),
@@ -103,26 +148,10 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> AppResult<DeliveryReport> {
     let mut report = DeliveryReport::default();
-    let mut query = Query {
-        pk: layout::OUTBOX_PARTITION.to_owned(),
-        range: SortRange::Between {
-            from: String::new(),
-            to: layout::due_until(now),
-        },
-        limit: 100,
-        descending: false,
-        cursor: None,
-    };
-    loop {
-        let page = ports.store.query_index(Index::Due, &query).await?;
-        for item in page.items {
-            deliver_one(ports, settings, webhooks, item, now, &mut report).await?;
-        }
-        match page.next {
-            Some(next) => query.cursor = Some(next),
-            None => return Ok(report),
-        }
+    for item in super::repo::due_items(ports.store.as_ref(), layout::OUTBOX_PARTITION, now).await? {
+        deliver_one(ports, settings, webhooks, item, now, &mut report).await?;
     }
+    Ok(report)
 }
 
 /// Delivers one message by id if it is due (the `notify` function's entry:

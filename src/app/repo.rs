@@ -2,7 +2,7 @@
 //! its audit entries, the outbox messages it causes and any extra writes —
 //! in one all-or-nothing transaction guarded by the version we read.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{AuditEntry, AuditHead};
 use super::layout;
 use super::outbox::{self, Message};
+use super::ses_events::EmailStatus;
 use crate::domain::{Agreement, AgreementId, Event};
 use crate::error::{AppError, AppResult};
 use crate::ports::{Condition, Item, Ports, Query, Store, Write};
@@ -40,11 +41,26 @@ pub struct AgreementRecord {
     /// Reminders already dealt with, as `<party id>:<offset secs>`.
     #[serde(default)]
     pub reminders_done: BTreeSet<String>,
+    /// What SES last said about each party's address, by party id.
+    #[serde(default)]
+    pub email_status: BTreeMap<String, EmailStatus>,
 }
 
 impl AgreementRecord {
     pub fn current_revision(&self) -> Option<&Revision> {
         self.revisions.last()
+    }
+
+    /// Who hears about the agreement for the developer: the portal's address, else its signatory.
+    pub fn developer_address(&self) -> Option<String> {
+        self.developer_email.clone().or_else(|| {
+            let signatory = self
+                .agreement
+                .parties
+                .iter()
+                .find(|p| p.role == crate::domain::Role::DeveloperSignatory);
+            signatory.map(|p| p.email.clone())
+        })
     }
 
     pub fn reminder_key(party: &crate::domain::PartyId, offset_secs: i64) -> String {
@@ -129,7 +145,8 @@ pub async fn commit(
         record.audit = head;
     }
     for (id, message) in change.messages {
-        writes.push(outbox::enqueue(id, message, now));
+        let about = outbox::About::email(&record.agreement, &message);
+        writes.push(outbox::enqueue_about(id, message, about, now));
     }
     writes.extend(change.writes);
 
@@ -166,22 +183,54 @@ fn put_new(key: crate::ports::Key, value: &impl Serialize) -> Write {
     }
 }
 
+/// Everything due by `now` in one partition of the due index, every page of it.
+/// The due index only holds what needs work soon, so this stays small.
+pub async fn due_items(
+    store: &dyn Store,
+    partition: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Item>> {
+    let query = Query {
+        pk: partition.to_owned(),
+        range: crate::ports::SortRange::Between {
+            from: String::new(),
+            to: layout::due_until(now),
+        },
+        limit: 100,
+        descending: false,
+        cursor: None,
+    };
+    all_pages(store, Some(crate::ports::Index::Due), query).await
+}
+
+async fn all_pages(
+    store: &dyn Store,
+    index: Option<crate::ports::Index>,
+    mut query: Query,
+) -> AppResult<Vec<Item>> {
+    let mut items = Vec::new();
+    loop {
+        let page = match index {
+            Some(index) => store.query_index(index, &query).await?,
+            None => store.query(&query).await?,
+        };
+        items.extend(page.items);
+        match page.next {
+            Some(next) => query.cursor = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// The whole audit trail of an agreement, in order.
 pub async fn audit_entries(store: &dyn Store, id: &AgreementId) -> AppResult<Vec<AuditEntry>> {
     let (pk, prefix) = layout::audit_prefix(id);
-    let mut query = Query::prefix(pk, prefix);
-    let mut entries = Vec::new();
-    loop {
-        let page = store.query(&query).await?;
-        for item in page.items {
-            entries.push(
-                serde_json::from_value(item.data)
-                    .map_err(|_| AppError::internal("stored_record_unreadable"))?,
-            );
-        }
-        match page.next {
-            Some(next) => query.cursor = Some(next),
-            None => return Ok(entries),
-        }
-    }
+    all_pages(store, None, Query::prefix(pk, prefix))
+        .await?
+        .into_iter()
+        .map(|item| {
+            serde_json::from_value(item.data)
+                .map_err(|_| AppError::internal("stored_record_unreadable"))
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@ use super::mail::Template;
 use super::outbox::Message;
 use super::repo::{self, AgreementRecord, Change};
 use super::{App, completion, notices, retry_on_conflict, session};
-use crate::domain::{AgreementState, ReviewDecision, Role};
+use crate::domain::{AgreementState, ReviewDecision};
 use crate::error::AppResult;
 
 /// Records `decision` for the party `token` names; returns the agreement's new state.
@@ -44,24 +44,12 @@ pub async fn review(app: &App, token: &str, decision: ReviewDecision) -> AppResu
     Ok(state)
 }
 
-/// Who hears about the agreement for the developer: the portal's address, else its signatory.
-pub fn developer_address(record: &AgreementRecord) -> Option<String> {
-    record.developer_email.clone().or_else(|| {
-        record
-            .agreement
-            .parties
-            .iter()
-            .find(|p| p.role == Role::DeveloperSignatory)
-            .map(|p| p.email.clone())
-    })
-}
-
 fn developer_notice(
     app: &App,
     record: &AgreementRecord,
     comment: &str,
 ) -> AppResult<Option<Message>> {
-    let Some(to) = developer_address(record) else {
+    let Some(to) = record.developer_address() else {
         return Ok(None);
     };
     let agreement = &record.agreement;

@@ -11,9 +11,8 @@ use super::mail::Template;
 use super::outbox::Message;
 use super::repo::{self, AgreementRecord, Change, Loaded};
 use super::{App, ca, layout, notices, retry_on_conflict};
-use crate::domain::{Agreement, AgreementId, Party, PartyState, Role};
+use crate::domain::{Agreement, AgreementId, Party, PartyState};
 use crate::error::AppResult;
-use crate::ports::{Index, Query, SortRange};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SweepReport {
@@ -27,36 +26,19 @@ pub struct SweepReport {
 pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<SweepReport> {
     let mut report = SweepReport::default();
     for shard in 0..layout::DUE_SHARDS {
-        let mut query = Query {
-            pk: format!("DUE#{shard}"),
-            range: SortRange::Between {
-                from: String::new(),
-                to: layout::due_until(now),
-            },
-            limit: 100,
-            descending: false,
-            cursor: None,
-        };
-        loop {
-            let page = app.ports.store.query_index(Index::Due, &query).await?;
-            for item in page.items {
-                report.due += 1;
-                let Ok(record) = serde_json::from_value::<AgreementRecord>(item.data) else {
-                    tracing::error!(key = ?item.key, "due item is not an agreement");
-                    continue;
-                };
-                let first = Loaded {
-                    record,
-                    version: item.version,
-                };
-                if let Err(e) = sweep_one(app, first, now, &mut report).await {
-                    // One bad agreement must not stop the others; it stays due and is retried.
-                    tracing::error!(code = e.code, "sweeping an agreement failed");
-                }
-            }
-            match page.next {
-                Some(next) => query.cursor = Some(next),
-                None => break,
+        for item in repo::due_items(app.ports.store.as_ref(), &format!("DUE#{shard}"), now).await? {
+            report.due += 1;
+            let Ok(record) = serde_json::from_value::<AgreementRecord>(item.data) else {
+                tracing::error!(key = ?item.key, "due item is not an agreement");
+                continue;
+            };
+            let first = Loaded {
+                record,
+                version: item.version,
+            };
+            if let Err(e) = sweep_one(app, first, now, &mut report).await {
+                // One bad agreement must not stop the others; it stays due and is retried.
+                tracing::error!(code = e.code, "sweeping an agreement failed");
             }
         }
     }
@@ -114,7 +96,8 @@ async fn sweep_one(
                 );
                 if !transition.agreement.is_open() {
                     change.messages.extend(
-                        expiry_emails(app, &transition.agreement, developer_email(&record)).await?,
+                        expiry_emails(app, &transition.agreement, record.developer_address())
+                            .await?,
                     );
                 }
                 record.agreement = transition.agreement;
@@ -182,17 +165,6 @@ fn can_act_now(agreement: &Agreement, party: &Party) -> bool {
         party.state,
         PartyState::Invited | PartyState::EkycPending | PartyState::EkycRejected
     ) || agreement.current_step(&party.id).is_some()
-}
-
-fn developer_email(record: &AgreementRecord) -> Option<String> {
-    record.developer_email.clone().or_else(|| {
-        record
-            .agreement
-            .parties
-            .iter()
-            .find(|p| p.role == Role::DeveloperSignatory)
-            .map(|p| p.email.clone())
-    })
 }
 
 /// The agreement expired: every party that had still to act and the developer hear of it.
