@@ -76,6 +76,46 @@ impl LocalRuntime {
     }
 }
 
+/// The system clock shifted by an offset a developer can move (`hims serve
+/// --dev-clock`, for trying deadlines by hand and for the browser tests).
+/// Never used in Lambda.
+#[derive(Default)]
+pub struct DevClock {
+    offset_secs: std::sync::atomic::AtomicI64,
+}
+
+impl DevClock {
+    pub fn advance(&self, secs: i64) {
+        self.offset_secs
+            .fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for DevClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+            + chrono::Duration::seconds(self.offset_secs.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Advance {
+    advance_secs: i64,
+}
+
+/// `POST /dev/clock {"advance_secs": n}` moves the dev clock (n may be negative).
+pub fn dev_clock_router(clock: Arc<DevClock>) -> Router {
+    Router::new()
+        .route(
+            "/dev/clock",
+            axum::routing::post(|State(clock): State<Arc<DevClock>>, axum::Json(a): axum::Json<Advance>| async move {
+                clock.advance(a.advance_secs);
+                axum::Json(serde_json::json!({ "now": clock.now() }))
+            }),
+        )
+        .with_state(clock)
+}
+
 /// `GET /dev/outbox`: the emails "sent", newest first, as JSON or (for a browser) HTML.
 pub fn dev_router(mailer: Arc<OutboxMailer>) -> Router {
     Router::new()

@@ -11,7 +11,7 @@ use base64::Engine;
 use clap::{Parser, Subcommand};
 use hims_esign::app::{hmac_sig, outbox};
 use hims_esign::config::Settings;
-use hims_esign::local::LocalRuntime;
+use hims_esign::local::{DevClock, LocalRuntime};
 use hims_esign::ports::{OsRng, Rng, SystemClock};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -35,6 +35,9 @@ enum Command {
         addr: String,
         #[arg(long, env = "HIMS_DATA_DIR", default_value = "./.hims")]
         data_dir: PathBuf,
+        /// Let `POST /dev/clock {"advance_secs": n}` move this server's clock (to try deadlines).
+        #[arg(long, env = "HIMS_DEV_CLOCK")]
+        dev_clock: bool,
     },
     /// Run the FLOW.md example end to end and write its PDF into the output folder.
     Demo {
@@ -97,15 +100,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Cli::parse().command.unwrap_or(Command::Demo {
         out_dir: PathBuf::from("./out"),
     }) {
-        Command::Serve { addr, data_dir } => serve(&addr, &data_dir).await,
+        Command::Serve {
+            addr,
+            data_dir,
+            dev_clock,
+        } => serve(&addr, &data_dir, dev_clock).await,
         Command::Demo { out_dir } => demo(&out_dir).await,
     }
 }
 
-async fn serve(addr: &str, data_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    addr: &str,
+    data_dir: &Path,
+    dev_clock: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let public_url = std::env::var("HIMS_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let (settings, notes) = settings(&public_url);
-    let runtime = LocalRuntime::open(data_dir, settings, Arc::new(SystemClock), Arc::new(OsRng))?;
+    let clock = Arc::new(DevClock::default());
+    let runtime = if dev_clock {
+        LocalRuntime::open(data_dir, settings, clock.clone(), Arc::new(OsRng))?
+    } else {
+        LocalRuntime::open(data_dir, settings, Arc::new(SystemClock), Arc::new(OsRng))?
+    };
+    let mut router = runtime.router();
+    if dev_clock {
+        router = router.merge(hims_esign::local::dev_clock_router(clock));
+    }
     let _deliverer = runtime.spawn_deliverer(Duration::from_secs(5));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(
@@ -117,7 +137,10 @@ async fn serve(addr: &str, data_dir: &Path) -> Result<(), Box<dyn std::error::Er
     }
     println!("  API description: {public_url}/openapi.json");
     println!("  emails sent:     {public_url}/dev/outbox");
-    axum::serve(listener, runtime.router())
+    if dev_clock {
+        println!("  dev clock:       POST {public_url}/dev/clock {{\"advance_secs\": n}}");
+    }
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())

@@ -86,3 +86,25 @@ test("the page renders without a token in a 360 px window without horizontal scr
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0);
 });
+
+test("a link past its deadline shows the expired page (server clock moved, then put back)", async () => {
+  const request = exampleRequest(uniqueTag(), { parties: ["aisyah"] });
+  await createApproved(request);
+  const link = await linkFor(request.parties[0].email);
+  const week = 8 * 86_400;
+  const moved = await call("POST", "/dev/clock", {
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify({ advance_secs: week }),
+  });
+  assert.equal(moved.status, 200, moved.text);
+  try {
+    const page = await newPage(browser);
+    await page.goto(link);
+    assert.equal(await messageHeading(page), "Pautan telah tamat tempoh");
+    await screenshotBoth(page, "17-expired-link");
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await call("POST", "/dev/clock", {
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ advance_secs: -week }),
+    });
+  }
+});

@@ -14,7 +14,7 @@ export HIMS_PORTAL_TOKEN="browser-test-portal-token"
 export HIMS_EKYC_SECRET="browser-test-ekyc-secret"
 export HIMS_TEST_URL="http://127.0.0.1:${port}"
 
-"$bin" serve --addr "127.0.0.1:${port}" --data-dir "$data" >"$data/serve.log" 2>&1 &
+"$bin" serve --addr "127.0.0.1:${port}" --data-dir "$data" --dev-clock >"$data/serve.log" 2>&1 &
 server=$!
 stop() {
   kill "$server" 2>/dev/null || true
