@@ -16,11 +16,11 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sns::SnsEvent;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{LambdaEvent, service_fn};
-use serde::Deserialize;
 
 use crate::adapters::aws::{self, AwsConfig, build_ports, load_sdk_config};
 use crate::adapters::webhook::ReqwestWebhooks;
-use crate::app::{App, outbox};
+pub use crate::app::ses_events::{SesNotice, SesNoticeKind, SesParseError, parse_ses_notice};
+use crate::app::{App, outbox, ses_events};
 use crate::config::{self, Settings};
 use crate::error::AppResult;
 use crate::http::{self, Function};
@@ -94,12 +94,16 @@ pub async fn serve_expiry_sweep() -> Result<(), Error> {
     .await
 }
 
-/// `ses-events`: SES notifications through SNS. Needs no adapters (yet), so it
-/// reads no settings and holds no secrets.
+/// `ses-events`: SES notifications through SNS.
 pub async fn serve_ses_events() -> Result<(), Error> {
     init_tracing();
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SnsEvent>| async move {
-        Ok::<_, Error>(ses_events(&event.payload))
+    let app = app_from_env().await?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SnsEvent>| {
+        let app = app.clone();
+        async move {
+            let report = ses_events(&app, &event.payload).await?;
+            Ok::<_, Error>(report)
+        }
     }))
     .await
 }
@@ -204,127 +208,7 @@ pub async fn expiry_sweep(app: &App, event: &EventBridgeEvent) -> AppResult<Sche
     Ok(ScheduledRun { sweep, delivery })
 }
 
-/// One SES event (configuration-set event destination, or an identity
-/// notification), without any address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SesNotice {
-    pub kind: SesNoticeKind,
-    /// SES's message id.
-    pub message_id: String,
-    /// Our outbox id, from the `outbox_id` tag the mailer sets.
-    pub outbox_id: Option<String>,
-    /// How many recipients the event concerns (never who).
-    pub recipients: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SesNoticeKind {
-    Delivery,
-    Bounce {
-        bounce_type: String,
-        bounce_sub_type: String,
-    },
-    Complaint {
-        feedback_type: Option<String>,
-    },
-    /// Send, Open, Click, … : not acted on.
-    Other(String),
-}
-
-/// The message tag `SesMailer` puts on every email (`adapters/aws/ses.rs`).
-const OUTBOX_TAG: &str = "outbox_id";
-
-#[derive(Debug, thiserror::Error)]
-#[error("unreadable SES notification at {0}")]
-pub struct SesParseError(String);
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawSes {
-    #[serde(alias = "notificationType")]
-    event_type: String,
-    mail: RawMail,
-    bounce: Option<RawBounce>,
-    complaint: Option<RawComplaint>,
-    delivery: Option<RawDelivery>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawMail {
-    message_id: String,
-    #[serde(default)]
-    tags: std::collections::HashMap<String, Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawBounce {
-    bounce_type: String,
-    bounce_sub_type: String,
-    #[serde(default)]
-    bounced_recipients: Vec<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawComplaint {
-    complaint_feedback_type: Option<String>,
-    #[serde(default)]
-    complained_recipients: Vec<serde::de::IgnoredAny>,
-}
-
-#[derive(Deserialize)]
-struct RawDelivery {
-    #[serde(default)]
-    recipients: Vec<serde::de::IgnoredAny>,
-}
-
-/// Parses the SES JSON carried in an SNS message. Errors name the path of the
-/// bad field, never its content.
-pub fn parse_ses_notice(message: &str) -> Result<SesNotice, SesParseError> {
-    let mut de = serde_json::Deserializer::from_str(message);
-    let raw: RawSes = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| SesParseError(e.path().to_string()))?;
-    let missing = |what: &str| SesParseError(what.to_owned());
-    let (kind, recipients) = match raw.event_type.as_str() {
-        "Delivery" => {
-            let delivery = raw.delivery.ok_or_else(|| missing("delivery"))?;
-            (SesNoticeKind::Delivery, delivery.recipients.len())
-        }
-        "Bounce" => {
-            let bounce = raw.bounce.ok_or_else(|| missing("bounce"))?;
-            let recipients = bounce.bounced_recipients.len();
-            let kind = SesNoticeKind::Bounce {
-                bounce_type: bounce.bounce_type,
-                bounce_sub_type: bounce.bounce_sub_type,
-            };
-            (kind, recipients)
-        }
-        "Complaint" => {
-            let complaint = raw.complaint.ok_or_else(|| missing("complaint"))?;
-            let recipients = complaint.complained_recipients.len();
-            let kind = SesNoticeKind::Complaint {
-                feedback_type: complaint.complaint_feedback_type,
-            };
-            (kind, recipients)
-        }
-        other => (SesNoticeKind::Other(other.to_owned()), 0),
-    };
-    let outbox_id = raw
-        .mail
-        .tags
-        .get(OUTBOX_TAG)
-        .and_then(|values| values.first().cloned());
-    Ok(SesNotice {
-        kind,
-        message_id: raw.mail.message_id,
-        outbox_id,
-        recipients,
-    })
-}
-
-/// What one `ses-events` invocation saw.
+/// What one `ses-events` invocation saw and did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct SesEventsReport {
     pub delivered: u32,
@@ -332,13 +216,23 @@ pub struct SesEventsReport {
     pub complained: u32,
     pub other: u32,
     pub unreadable: u32,
+    /// Notices that updated a party's email status.
+    pub recorded: u32,
+    /// Notices applied before (SNS delivers at least once).
+    pub duplicates: u32,
+    /// Notices about no known party (unknown or expired outbox id, …).
+    pub ignored: u32,
+    /// Emails queued to the developer about a hard bounce.
+    pub developer_told: u32,
 }
 
-/// `ses-events`: logs each notification structurally (type, SES message id,
-/// outbox id, bounce type, recipient count; never an address). Updating the
-/// party's email status comes with a later issue. An unreadable message is
-/// logged and counted, not retried: a retry would not make it readable.
-pub fn ses_events(event: &SnsEvent) -> SesEventsReport {
+/// `ses-events`: each notification recorded against the party its email was
+/// for (`app::ses_events`), and logged structurally (type, SES message id,
+/// outbox id, bounce type, recipient count, outcome; never an address). An
+/// unreadable or unknown notice is logged and counted, not retried: a retry
+/// would not change it. A store failure is an error, so Lambda retries the
+/// batch; applying a notice twice records it once.
+pub async fn ses_events(app: &App, event: &SnsEvent) -> AppResult<SesEventsReport> {
     let mut report = SesEventsReport::default();
     for record in &event.records {
         let sns_id = record.sns.message_id.as_str();
@@ -350,56 +244,79 @@ pub fn ses_events(event: &SnsEvent) -> SesEventsReport {
                 continue;
             }
         };
-        let message_id = notice.message_id.as_str();
-        let outbox_id = notice.outbox_id.as_deref().unwrap_or("");
-        let recipients = notice.recipients;
-        match &notice.kind {
-            SesNoticeKind::Delivery => {
-                report.delivered += 1;
-                tracing::info!(
-                    event = "delivery",
-                    message_id,
-                    outbox_id,
-                    recipients,
-                    "SES delivery"
-                );
+        count_kind(&mut report, &notice.kind);
+        let outcome = ses_events::record(app, &notice).await?;
+        let outcome_word = match outcome {
+            ses_events::Outcome::Recorded { developer_told, .. } => {
+                report.recorded += 1;
+                report.developer_told += u32::from(developer_told);
+                "recorded"
             }
-            SesNoticeKind::Bounce {
-                bounce_type,
-                bounce_sub_type,
-            } => {
-                report.bounced += 1;
-                tracing::warn!(
-                    event = "bounce",
-                    message_id,
-                    outbox_id,
-                    recipients,
-                    bounce_type = bounce_type.as_str(),
-                    bounce_sub_type = bounce_sub_type.as_str(),
-                    "SES bounce"
-                );
+            ses_events::Outcome::Duplicate => {
+                report.duplicates += 1;
+                "duplicate"
             }
-            SesNoticeKind::Complaint { feedback_type } => {
-                report.complained += 1;
-                tracing::warn!(
-                    event = "complaint",
-                    message_id,
-                    outbox_id,
-                    recipients,
-                    feedback_type = feedback_type.as_deref().unwrap_or(""),
-                    "SES complaint"
-                );
+            ses_events::Outcome::Ignored(reason) => {
+                report.ignored += 1;
+                reason
             }
-            SesNoticeKind::Other(kind) => {
-                report.other += 1;
-                tracing::info!(
-                    event = kind.as_str(),
-                    message_id,
-                    outbox_id,
-                    "SES event ignored"
-                );
-            }
-        }
+        };
+        log_notice(&notice, outcome_word);
     }
-    report
+    Ok(report)
+}
+
+fn count_kind(report: &mut SesEventsReport, kind: &SesNoticeKind) {
+    let counter = match kind {
+        SesNoticeKind::Delivery => &mut report.delivered,
+        SesNoticeKind::Bounce { .. } => &mut report.bounced,
+        SesNoticeKind::Complaint { .. } => &mut report.complained,
+        SesNoticeKind::Other(_) => &mut report.other,
+    };
+    *counter += 1;
+}
+
+fn log_notice(notice: &SesNotice, outcome: &str) {
+    let message_id = notice.message_id.as_str();
+    let outbox_id = notice.outbox_id.as_deref().unwrap_or("");
+    let recipients = notice.recipients;
+    match &notice.kind {
+        SesNoticeKind::Delivery => tracing::info!(
+            event = "delivery",
+            message_id,
+            outbox_id,
+            recipients,
+            outcome,
+            "SES delivery"
+        ),
+        SesNoticeKind::Bounce {
+            bounce_type,
+            bounce_sub_type,
+        } => tracing::warn!(
+            event = "bounce",
+            message_id,
+            outbox_id,
+            recipients,
+            bounce_type = bounce_type.as_str(),
+            bounce_sub_type = bounce_sub_type.as_str(),
+            outcome,
+            "SES bounce"
+        ),
+        SesNoticeKind::Complaint { feedback_type } => tracing::warn!(
+            event = "complaint",
+            message_id,
+            outbox_id,
+            recipients,
+            feedback_type = feedback_type.as_deref().unwrap_or(""),
+            outcome,
+            "SES complaint"
+        ),
+        SesNoticeKind::Other(kind) => tracing::info!(
+            event = kind.as_str(),
+            message_id,
+            outbox_id,
+            outcome,
+            "SES event ignored"
+        ),
+    }
 }

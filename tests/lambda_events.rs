@@ -353,8 +353,11 @@ impl Write for Captured {
     }
 }
 
-#[test]
-fn ses_events_log_each_notice_without_the_address() {
+/// The samples name an outbox id this data folder never queued: each notice
+/// is counted, logged without the address, and ignored (no error, no retry).
+#[tokio::test]
+async fn ses_events_log_each_notice_without_the_address() {
+    let local = local();
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -373,7 +376,12 @@ fn ses_events_log_each_notice_without_the_address() {
     unreadable.sns.message = r#"{"eventType":"Bounce","mail":{"messageId":"m"}}"#.into();
     all.records.push(unreadable);
 
-    let report = tracing::subscriber::with_default(subscriber, || lambda::ses_events(&all));
+    let report = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        lambda::ses_events(&local.runtime.app, &all)
+            .await
+            .expect("unknown notices are no error")
+    };
     assert_eq!(
         (
             report.delivered,
@@ -383,9 +391,11 @@ fn ses_events_log_each_notice_without_the_address() {
         ),
         (1, 1, 1, 1)
     );
+    assert_eq!((report.ignored, report.recorded), (3, 0));
     let logs = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
     assert!(logs.contains("\"bounce_type\":\"Permanent\""), "{logs}");
     assert!(logs.contains("0100018f2b6c7e11-sample-000000"), "{logs}");
+    assert!(logs.contains("unknown_outbox_id"), "{logs}");
     assert!(!logs.contains("aisyah@example.my"), "{logs}");
     assert!(!logs.contains("example.my"), "{logs}");
 }

@@ -113,6 +113,7 @@ async fn fill(h: &Harness, total: usize, due: usize) -> chrono::DateTime<chrono:
             revisions: vec![],
             reminder_offsets_secs: vec![],
             reminders_done: Default::default(),
+            email_status: Default::default(),
         };
         writes.push(Write::Put {
             item: repo::agreement_item(&record),

@@ -103,6 +103,7 @@ pub async fn create(app: &App, cmd: CreateAgreement) -> AppResult<(Loaded, bool)
             .map(|d| d.num_seconds())
             .collect(),
         reminders_done: Default::default(),
+        email_status: Default::default(),
     };
     match repo::commit(&app.ports, None, record.clone(), change, now).await {
         Ok(version) => {

@@ -33,6 +33,8 @@ pub enum Template {
     OtpCode,
     /// F6: the certificate PIN was reset.
     PinChanged,
+    /// SES: a party's address bounced for good (to the developer, names and roles only).
+    EmailBounced,
 }
 
 impl Template {
@@ -61,6 +63,7 @@ impl Template {
             Self::Completed => "completed",
             Self::OtpCode => "otp_code",
             Self::PinChanged => "pin_changed",
+            Self::EmailBounced => "email_bounced",
         }
     }
 
@@ -77,6 +80,7 @@ impl Template {
             Self::Completed => "eSPA Telah Lengkap Ditandatangani",
             Self::OtpCode => "Kod Verifikasi eSPA",
             Self::PinChanged => "PIN Sijil Digital Telah Ditetapkan Semula",
+            Self::EmailBounced => "E-mel eSPA Tidak Dapat Dihantar",
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct MailContext {
     pub verify_url: Option<String>,
     /// An email verification code, digits spaced (OtpCode).
     pub code: Option<String>,
+    /// "Name (role)" of each party whose address bounced (EmailBounced).
+    pub bounced_parties: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +144,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "otp_code.html.j2",
     "pin_changed.txt.j2",
     "pin_changed.html.j2",
+    "email_bounced.txt.j2",
+    "email_bounced.html.j2",
 );
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -193,6 +201,7 @@ mod tests {
             comment: Some("Alamat <salah>".into()),
             verify_url: Some("https://hims.example/verify/HIMS-20165-9-B-10-01-000001".into()),
             code: Some("8 7 6 6 4 4".into()),
+            bounced_parties: vec!["Nur Aisyah <binti> Abdullah (Pembeli)".into()],
         }
     }
 
@@ -214,6 +223,20 @@ mod tests {
                 !m.html.contains("<2>") && m.html.contains("&lt;2&gt;"),
                 "{t:?} html escapes"
             );
+        }
+    }
+
+    #[test]
+    fn bounce_notice_names_the_parties_escaped_with_the_footer() {
+        let m = render(Template::EmailBounced, &ctx()).unwrap();
+        assert!(m.text.contains("- Nur Aisyah <binti> Abdullah (Pembeli)"));
+        assert!(
+            m.html
+                .contains("Nur Aisyah &lt;binti&gt; Abdullah (Pembeli)")
+        );
+        for body in [&m.text, &m.html] {
+            assert!(body.contains("03-8991 4797") && body.contains("hims.aduan@kpkt.gov.my"));
+            assert!(body.contains("20165-9") && body.contains("B-10-01"));
         }
     }
 

@@ -20,6 +20,7 @@ pub mod pin_hash;
 pub mod pin_reset;
 pub mod repo;
 pub mod review;
+pub mod ses_events;
 pub mod session;
 pub mod signing;
 pub mod sweep;

@@ -84,6 +84,7 @@ pub fn context(
         comment: None,
         verify_url: None,
         code: None,
+        bounced_parties: Vec::new(),
     }
 }
 

@@ -68,28 +68,25 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct About {
     pub agreement_id: String,
-    /// Every party whose address the email went to (parties may share one);
-    /// empty for the developer's own address.
-    #[serde(default)]
-    pub parties: Vec<String>,
+    /// The party whose address the email went to (addresses are unique per
+    /// agreement); `None` for the developer's own address.
+    pub party_id: Option<String>,
 }
 
 impl About {
     /// What an email about `agreement` is about: the agreement, and the
-    /// parties it was addressed to. `None` for webhooks.
+    /// party it was addressed to. `None` for webhooks.
     pub fn email(agreement: &Agreement, message: &Message) -> Option<Self> {
         let Message::Email(email) = message else {
             return None;
         };
-        let parties = agreement
+        let party = agreement
             .parties
             .iter()
-            .filter(|p| p.email.trim().eq_ignore_ascii_case(email.to.trim()))
-            .map(|p| p.id.0.clone())
-            .collect();
+            .find(|p| p.email.trim().eq_ignore_ascii_case(email.to.trim()));
         Some(Self {
             agreement_id: agreement.id.0.clone(),
-            parties,
+            party_id: party.map(|p| p.id.0.clone()),
         })
     }
 }

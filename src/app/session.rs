@@ -57,6 +57,9 @@ pub struct SessionView {
     pub deadline: DateTime<Utc>,
     /// dd/mm/yyyy HH:MM, Malaysia time.
     pub deadline_local: String,
+    /// SES reported the party's address as undeliverable (hard bounce): the
+    /// page says so, since the emails the flow relies on will not arrive.
+    pub email_bounced: bool,
 }
 
 pub struct SignerContext {
@@ -139,5 +142,11 @@ pub async fn view(app: &App, token: &str) -> AppResult<SessionView> {
         next,
         deadline: p.deadline,
         deadline_local: crate::domain::malaysia_time(p.deadline),
+        email_bounced: ctx
+            .loaded
+            .record
+            .email_status
+            .get(&p.id.0)
+            .is_some_and(|s| s.undeliverable),
     })
 }

@@ -17,6 +17,7 @@ use crate::app::agreements::{self, CreateAgreement, DocumentBody, ListFilter};
 use crate::app::audit::{AuditEntry, ChainCheck};
 use crate::app::document::{DocumentSource, EspaFields};
 use crate::app::repo::{AgreementRecord, Loaded};
+use crate::app::ses_events::EmailDelivery;
 use crate::domain::{
     Action, AgreementId, AgreementState, IdType, NewAgreement, NewParty, PartyState, Role, identity,
 };
@@ -120,6 +121,20 @@ pub struct PartyView {
     pub acted_at: Option<DateTime<Utc>>,
     pub certificate_serial: Option<String>,
     pub comment: Option<String>,
+    /// What SES last said about the party's address; absent until it says something.
+    pub email_status: Option<EmailStatusView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailStatusView {
+    pub status: EmailDelivery,
+    pub at: DateTime<Utc>,
+    /// SES's bounce type of the last bounce: Permanent, Transient or Undetermined.
+    pub bounce_type: Option<String>,
+    /// A hard bounce or a complaint: the address needs looking at.
+    pub flagged: bool,
+    /// A hard bounce: nothing sent to the address arrives.
+    pub undeliverable: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -174,6 +189,13 @@ pub fn view(record: &AgreementRecord, version: u64) -> AgreementView {
                 acted_at: p.acted_at,
                 certificate_serial: p.certificate_serial.clone(),
                 comment: p.comment.clone(),
+                email_status: record.email_status.get(&p.id.0).map(|s| EmailStatusView {
+                    status: s.status,
+                    at: s.at,
+                    bounce_type: s.bounce_type.clone(),
+                    flagged: s.flagged(),
+                    undeliverable: s.undeliverable,
+                }),
             })
             .collect(),
         revisions: record
