@@ -153,6 +153,24 @@ function fillFields(session) {
   }
 }
 
+/**
+ * SES reported the signer's address as undeliverable: say so on every screen,
+ * since the emails the flow relies on (turns, reminders, codes) will not come.
+ */
+function showEmailBounced(bounced) {
+  let notice = $("email-bounced");
+  if (!notice) {
+    notice = document.createElement("p");
+    notice.id = "email-bounced";
+    notice.className = "warning";
+    notice.setAttribute("role", "alert");
+    notice.dataset.i18n = "email_bounced_text";
+    notice.textContent = t("email_bounced_text");
+    $("status").after(notice);
+  }
+  notice.hidden = !bounced;
+}
+
 /** Fills a message line; "info" shows it as news rather than a fault. */
 function setError(id, text, kind = "error") {
   $(id).textContent = text;
@@ -189,6 +207,7 @@ async function start() {
   }
   state.session = session;
   fillFields(session);
+  showEmailBounced(session.email_bounced === true);
   if (location.hash === "#lupa-pin" && session.next === "sign") {
     showReset();
     return;
