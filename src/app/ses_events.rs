@@ -351,3 +351,97 @@ fn role_name(role: Role) -> &'static str {
         role => notices::salutation(role),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(rfc3339: &str) -> DateTime<Utc> {
+        rfc3339.parse().unwrap()
+    }
+
+    fn observed<'a>(
+        message: &str,
+        status: EmailDelivery,
+        when: &str,
+        bounce_type: Option<&'a str>,
+    ) -> Observed<'a> {
+        Observed {
+            key: format!("{message}:{}", status.as_str()),
+            status,
+            at: at(when),
+            bounce_type,
+        }
+    }
+
+    #[test]
+    fn the_latest_event_sets_the_status_and_flags_stay() {
+        let bounce = observed(
+            "m2",
+            EmailDelivery::Bounced,
+            "2025-05-02T00:00:00Z",
+            Some(PERMANENT),
+        );
+        let bounced = updated(None, &bounce).unwrap();
+        assert!(bounced.undeliverable && bounced.flagged());
+
+        // An older email's delivery notice arriving late changes nothing but its key.
+        let late = observed("m1", EmailDelivery::Delivered, "2025-05-01T00:00:00Z", None);
+        let after_late = updated(Some(&bounced), &late).unwrap();
+        assert_eq!(after_late.status, EmailDelivery::Bounced);
+        assert_eq!(after_late.at, at("2025-05-02T00:00:00Z"));
+        assert_eq!(after_late.bounce_type.as_deref(), Some(PERMANENT));
+
+        // A newer one sets the status; the hard bounce stays recorded.
+        let newer = observed("m3", EmailDelivery::Delivered, "2025-05-03T00:00:00Z", None);
+        let after_newer = updated(Some(&after_late), &newer).unwrap();
+        assert_eq!(after_newer.status, EmailDelivery::Delivered);
+        assert!(after_newer.undeliverable);
+
+        // Each event once.
+        assert!(updated(Some(&after_newer), &bounce).is_none());
+        assert!(updated(Some(&after_newer), &late).is_none());
+    }
+
+    #[test]
+    fn soft_bounces_and_complaints_flag_as_they_should() {
+        let soft = observed(
+            "m1",
+            EmailDelivery::Bounced,
+            "2025-05-01T00:00:00Z",
+            Some("Transient"),
+        );
+        let status = updated(None, &soft).unwrap();
+        assert!(!status.flagged());
+        let complaint = observed(
+            "m1",
+            EmailDelivery::Complained,
+            "2025-05-01T00:01:00Z",
+            None,
+        );
+        let status = updated(Some(&status), &complaint).unwrap();
+        assert!(status.complained && status.flagged() && !status.undeliverable);
+        assert_eq!(status.applied.len(), 2, "same email, two events");
+    }
+
+    #[test]
+    fn notices_parse_without_keeping_addresses() {
+        let message = serde_json::json!({
+            "eventType": "Bounce",
+            "mail": {"messageId": "m", "destination": ["x@example.my"],
+                     "tags": {"outbox_id": ["msg_1"]}},
+            "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
+                       "timestamp": "2025-05-01T02:00:01.000Z",
+                       "bouncedRecipients": [{"emailAddress": "x@example.my"}]},
+        });
+        let notice = parse_ses_notice(&message.to_string()).unwrap();
+        assert_eq!(notice.outbox_id.as_deref(), Some("msg_1"));
+        assert_eq!(notice.recipients, 1);
+        assert_eq!(notice.at, Some(at("2025-05-01T02:00:01Z")));
+        assert!(!format!("{notice:?}").contains("example.my"));
+
+        let broken = r#"{"eventType":"Bounce","mail":{"messageId":"m"},"bounce":{}}"#;
+        let error = parse_ses_notice(broken).unwrap_err().to_string();
+        assert!(error.contains("bounce.bounceType"), "{error}");
+    }
+}
