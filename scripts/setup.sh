@@ -28,6 +28,16 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
+# aws-sam-cli cannot share .venv (its pins clash with moto's and pyHanko's): its own venv.
+stamp=.venv-sam/.requirements.sha256
+want=$(sha256sum scripts/requirements-sam.txt | cut -d' ' -f1)
+if [ ! -x .venv-sam/bin/sam ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: python venv (.venv-sam) from scripts/requirements-sam.txt"
+  python3 -m venv .venv-sam
+  .venv-sam/bin/pip install -q --disable-pip-version-check -r scripts/requirements-sam.txt
+  echo "$want" > "$stamp"
+fi
+
 # Browser tests: playwright-core as pinned in package-lock.json (it drives the
 # Debian chromium above; no browser download).
 stamp=node_modules/.package-lock.sha256

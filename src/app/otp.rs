@@ -201,6 +201,7 @@ async fn send_once(
 
     let email = code_email(app, agreement, party, &code)?;
     let (id, message) = notices::with_id(email);
+    let about = super::outbox::About::email(agreement, &message);
     let writes = vec![
         Write::Put {
             item: sends_item,
@@ -210,7 +211,7 @@ async fn send_once(
             item: code_item,
             condition: Condition::None,
         },
-        super::outbox::enqueue(id, message, now),
+        super::outbox::enqueue_about(id, message, about, now),
     ];
     app.ports
         .store
