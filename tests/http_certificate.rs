@@ -15,7 +15,6 @@ use serde_json::{Value, json};
 use hims_esign::app::certificates::{
     self, PartySecrets, load_secrets, signer_key_context, totp_context,
 };
-use hims_esign::app::link::{self, LinkClaims};
 use hims_esign::domain::{AgreementId, PartyId};
 use hims_pki::{Certificate, CertificateInfo};
 use support::{Harness, Reply};
@@ -38,18 +37,7 @@ async fn example(h: &Harness) -> Example {
     let view = h.create_example().await;
     let agreement = view["id"].as_str().expect("id").to_owned();
     let parties = support::party_ids(&view);
-    let mut tokens = Vec::new();
-    for (i, party) in parties.iter().enumerate() {
-        let deadline: chrono::DateTime<chrono::Utc> =
-            serde_json::from_value(view["parties"][i]["deadline"].clone()).expect("deadline");
-        let claims = LinkClaims {
-            agreement: AgreementId(agreement.clone()),
-            party: PartyId(party.clone()),
-            expires: deadline.timestamp(),
-        };
-        let keys = h.runtime.app.ports.keys.as_ref();
-        tokens.push(link::issue(keys, &claims).await.expect("token"));
-    }
+    let tokens = support::link_tokens(h, &view).await;
     Example {
         agreement,
         parties,

@@ -9,7 +9,6 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use hims_esign::app::activation::{self, Factor};
-use hims_esign::app::link::{self, LinkClaims};
 use hims_esign::app::signing::stroke_png;
 use hims_esign::domain::{AgreementId, PartyId};
 
@@ -39,17 +38,8 @@ pub async fn start_with(h: &Harness, request: &Value) -> Ceremony {
     let view = reply.json;
     let agreement = view["id"].as_str().expect("id").to_owned();
     let parties = support::party_ids(&view);
-    let mut tokens = Vec::new();
-    for (i, party) in parties.iter().enumerate() {
-        let deadline: chrono::DateTime<chrono::Utc> =
-            serde_json::from_value(view["parties"][i]["deadline"].clone()).expect("deadline");
-        let claims = LinkClaims {
-            agreement: AgreementId(agreement.clone()),
-            party: PartyId(party.clone()),
-            expires: deadline.timestamp(),
-        };
-        let keys = h.runtime.app.ports.keys.as_ref();
-        tokens.push(link::issue(keys, &claims).await.expect("token"));
+    let tokens = support::link_tokens(h, &view).await;
+    for party in &parties {
         let reply = h.ekyc(&agreement, party, "approved").await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     }

@@ -359,3 +359,24 @@ pub fn link_token(email: &OutboxEmail) -> String {
 pub fn header(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
+
+/// A link token for every party of an agreement view, each expiring with its
+/// party's deadline (what the emailed links carry).
+pub async fn link_tokens(h: &Harness, view: &Value) -> Vec<String> {
+    use hims_esign::app::link::{self, LinkClaims};
+    use hims_esign::domain::{AgreementId, PartyId};
+    let agreement = view["id"].as_str().expect("id");
+    let mut tokens = Vec::new();
+    for (i, party) in party_ids(view).iter().enumerate() {
+        let deadline: DateTime<Utc> =
+            serde_json::from_value(view["parties"][i]["deadline"].clone()).expect("deadline");
+        let claims = LinkClaims {
+            agreement: AgreementId(agreement.to_owned()),
+            party: PartyId(party.clone()),
+            expires: deadline.timestamp(),
+        };
+        let keys = h.runtime.app.ports.keys.as_ref();
+        tokens.push(link::issue(keys, &claims).await.expect("token"));
+    }
+    tokens
+}
