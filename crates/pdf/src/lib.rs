@@ -11,6 +11,7 @@ mod modifications;
 mod serial;
 mod sign;
 mod signature_png;
+mod structure;
 mod verify;
 
 pub use appearance::{Appearance, STATEMENT, malaysia_time};

@@ -1,13 +1,17 @@
 //! Verifying every signature of a PDF: byte ranges, CMS, trust, revocation and later changes.
 
+use std::collections::HashSet;
+
 use chrono::DateTime;
-use lopdf::{Document, Object};
+use lopdf::xref::XrefEntry;
+use lopdf::{Dictionary, Document, Object, ObjectId};
 use sha2::{Digest, Sha256};
 
 use crate::PdfError;
 use crate::cms_check::{Anchor, check_cms};
 use crate::fields::signature_fields_of;
 use crate::modifications::{ModificationLevel, modification_level};
+use crate::structure::{self, Revision};
 
 /// The CA to trust and, optionally, its CRL (both DER).
 #[derive(Debug, Clone)]
@@ -57,6 +61,14 @@ impl Report {
 pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
     let anchor = Anchor::new(&trust.ca_der, trust.crl_der.as_deref())?;
     let doc = Document::load_mem(pdf)?;
+    let revisions = structure::revisions(pdf);
+    // Bytes after the newest revision belong to no revision, yet a viewer that repairs the
+    // file may still show them.
+    let nothing_unaccounted = revisions
+        .as_ref()
+        .and_then(|r| r.first())
+        .is_some_and(|newest| pdf[newest.end..].iter().all(u8::is_ascii_whitespace));
+    let mut signed_ends = HashSet::new();
     let mut signatures = Vec::new();
     for field in signature_fields_of(&doc) {
         let Some(value_id) = field.value else {
@@ -66,16 +78,6 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
         let signing_time = sig
             .and_then(|d| d.get(b"M").and_then(Object::as_str).ok())
             .map(|m| String::from_utf8_lossy(m).into_owned());
-        let contents = sig.and_then(|d| d.get(b"Contents").and_then(Object::as_str).ok());
-        let byte_range = sig
-            .and_then(|d| d.get(b"ByteRange").ok())
-            .and_then(parse_byte_range);
-        let checked = match (byte_range, contents) {
-            (Some(range), Some(contents)) => {
-                check_range(pdf, range, contents).map(|end| (range, end))
-            }
-            _ => None,
-        };
         let mut report = SignatureReport {
             field_name: field.name,
             signer_cn: None,
@@ -87,19 +89,23 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
             modification: ModificationLevel::Other,
             covers_whole_file: false,
         };
-        if let (Some((range, signed_end)), Some(contents)) = (checked, contents) {
+        let signed = sig.and_then(|sig| signed_revision(pdf, value_id, sig, revisions.as_deref()?));
+        if let Some(signed) = signed {
+            // Two signatures over one revision: only the first can be that revision's own.
+            let own_revision = signed_ends.insert(signed.end);
+            let [_, gap_start, gap_end, _] = signed.range;
             let mut hasher = Sha256::new();
-            hasher.update(&pdf[..range[1]]);
-            hasher.update(&pdf[range[2]..signed_end]);
-            let outcome = check_cms(contents, &hasher.finalize());
-            report.intact = outcome.valid;
-            report.covers_whole_file = signed_end == pdf.len();
-            report.modification = if report.covers_whole_file {
+            hasher.update(&pdf[..gap_start]);
+            hasher.update(&pdf[gap_end..signed.end]);
+            let outcome = check_cms(&signed.contents, &hasher.finalize());
+            report.intact = outcome.valid && own_revision;
+            report.covers_whole_file = signed.end == pdf.len();
+            report.modification = if !nothing_unaccounted {
+                ModificationLevel::Other
+            } else if report.covers_whole_file {
                 ModificationLevel::None
             } else {
-                Document::load_mem(&pdf[..signed_end])
-                    .map(|old| modification_level(&old, &doc))
-                    .unwrap_or(ModificationLevel::Other)
+                modification_level(&signed.old, &doc)
             };
             if let Some(cert) = outcome.signer {
                 let at = signing_time.as_deref().and_then(pdf_date_unix);
@@ -122,12 +128,65 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
     Ok(Report { signatures })
 }
 
+/// The revision one signature signs.
+struct Signed {
+    range: [usize; 4],
+    /// End of the signed bytes: the end of a revision.
+    end: usize,
+    contents: Vec<u8>,
+    /// The document as it was signed.
+    old: Document,
+}
+
+/// The signed revision of the signature dictionary `sig` (object `id`), when the dictionary is
+/// sound: /ByteRange is [0 a b c], its gap is exactly the /Contents string of this very
+/// dictionary as written in the signed revision (parsed at its cross-reference offset, not
+/// searched for), the signed bytes end where a revision of the file ends, and the dictionary
+/// is the same in the signed revision and in the whole file.
+fn signed_revision(
+    pdf: &[u8],
+    id: ObjectId,
+    sig: &Dictionary,
+    revisions: &[Revision],
+) -> Option<Signed> {
+    let contents = sig.get(b"Contents").and_then(Object::as_str).ok()?;
+    let range = parse_byte_range(sig.get(b"ByteRange").ok()?)?;
+    let end = check_range(pdf, range, contents)?;
+    if !revisions.iter().any(|r| end == r.end || end == r.eof_end) {
+        return None;
+    }
+    let signed_bytes = &pdf[..end];
+    let old = Document::load_mem(signed_bytes).ok()?;
+    let XrefEntry::Normal { offset, generation } = *old.reference_table.get(id.0)? else {
+        return None;
+    };
+    let offset = usize::try_from(offset).ok()?;
+    if generation != id.1 || offset >= range[1] {
+        return None;
+    }
+    let written = structure::object_dict(signed_bytes, offset, id)?;
+    if written.only(b"Contents")? != (range[1]..range[2]) {
+        return None;
+    }
+    let unchanged = old.get_object(id).and_then(Object::as_dict).ok()? == sig;
+    unchanged.then(|| Signed {
+        range,
+        end,
+        contents: contents.to_vec(),
+        old,
+    })
+}
+
+/// Exactly four non-negative integers.
 fn parse_byte_range(obj: &Object) -> Option<[usize; 4]> {
     let values: Vec<usize> = obj
         .as_array()
         .ok()?
         .iter()
-        .map(|v| v.as_i64().ok().and_then(|n| usize::try_from(n).ok()))
+        .map(|v| match v {
+            Object::Integer(n) => usize::try_from(*n).ok(),
+            _ => None,
+        })
         .collect::<Option<_>>()?;
     values.try_into().ok()
 }
@@ -137,7 +196,7 @@ fn parse_byte_range(obj: &Object) -> Option<[usize; 4]> {
 fn check_range(pdf: &[u8], range: [usize; 4], contents: &[u8]) -> Option<usize> {
     let [start, gap_start, gap_end, tail_len] = range;
     let end = gap_end.checked_add(tail_len)?;
-    if start != 0 || gap_start == 0 || gap_end <= gap_start + 1 || end > pdf.len() {
+    if start != 0 || gap_start == 0 || gap_end <= gap_start.checked_add(1)? || end > pdf.len() {
         return None;
     }
     let gap = &pdf[gap_start..gap_end];
