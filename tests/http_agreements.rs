@@ -191,7 +191,7 @@ async fn malformed_json_and_other_media_types_are_400() {
     let body = example_request(h.now()).to_string();
     h.call(Method::POST, "/v1/agreements", &text, body)
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "unsupported_media_type");
+        .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 }
 
 #[tokio::test]

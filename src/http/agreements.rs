@@ -1,8 +1,8 @@
 //! The `agreements` function's routes (portal, bearer token).
 
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::Portal;
+use super::extract::{Path, Query};
 use super::{ApiState, parse_json};
 use crate::app::agreements::{self, CreateAgreement, DocumentBody, ListFilter};
 use crate::app::audit::{AuditEntry, ChainCheck};
@@ -342,9 +343,8 @@ pub struct ListParams {
 async fn list_agreements(
     State(state): State<ApiState>,
     _: Portal,
-    query: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    Query(params): Query<ListParams>,
 ) -> AppResult<axum::Json<AgreementList>> {
-    let Query(params) = query.map_err(|_| AppError::bad_request("query_invalid"))?;
     let status = params
         .status
         .map(|s| serde_json::from_value::<AgreementState>(serde_json::Value::String(s)))

@@ -61,7 +61,6 @@ pub struct ActivationView {
 /// five-minute activation for one signature over `document_sha256`.
 #[utoipa::path(post, path = "/v1/signer/authorize", tag = "signer", request_body = AuthorizeBody,
     responses((status = 200, body = ActivationView),
-        (status = 401, description = "link_invalid, link_expired"),
         (status = 403, description = "pin_incorrect (attempts_left), totp_incorrect, totp_reused, email_code_incorrect (attempts_left), email_code_used, email_code_wrong_purpose, email_code_not_requested, email_code_attempts_exhausted"),
         (status = 409, description = "document_changed, certificate_required, not_your_turn"),
         (status = 410, description = "email_code_expired, deadline_passed"),
@@ -106,7 +105,6 @@ pub struct OtpBody {
 /// A new code replaces the previous one. One per minute, five per hour.
 #[utoipa::path(post, path = "/v1/signer/otp", tag = "signer", request_body = OtpBody,
     responses((status = 202, body = Sent),
-        (status = 401, description = "link_invalid, link_expired"),
         (status = 409, description = "certificate_required, not_your_turn"),
         (status = 429, description = "otp_rate_limited (Retry-After)")),
     security(("signer_link" = [])))]
@@ -150,7 +148,6 @@ fn done(code: &str) -> axum::Json<Done> {
 /// F6: sets a new certificate PIN and unblocks it.
 #[utoipa::path(post, path = "/v1/signer/pin-reset", tag = "signer", request_body = PinResetBody,
     responses((status = 200, body = Done),
-        (status = 401, description = "link_invalid, link_expired"),
         (status = 403, description = "identity_mismatch (attempts_left), email_code_incorrect, email_code_used, email_code_wrong_purpose, email_code_not_requested"),
         (status = 409, description = "certificate_required"),
         (status = 410, description = "email_code_expired"),
@@ -183,6 +180,7 @@ pub struct ResetEmailCheck {
 #[utoipa::path(post, path = "/v1/signer/pin-reset/check", tag = "signer", request_body = ResetEmailCheck,
     responses((status = 200, body = Done),
         (status = 403, description = "identity_mismatch (attempts_left)"),
+        (status = 409, description = "certificate_required"),
         (status = 429, description = "factor_locked (Retry-After)")),
     security(("signer_link" = [])))]
 async fn check_reset_email(

@@ -83,7 +83,6 @@ pub struct CertificateIssued {
 /// after eKYC approval and when the party's turn has come.
 #[utoipa::path(post, path = "/v1/signer/certificate", tag = "signer", request_body = CertificateRequest,
     responses((status = 201, body = CertificateIssued),
-        (status = 401, description = "link_invalid"),
         (status = 409, description = "ekyc_not_approved, not_your_turn, certificate_exists"),
         (status = 410, description = "deadline_passed, link_expired"),
         (status = 422, description = "validation_failed (details.fields), pin_policy (details.rules), pin_mismatch")),

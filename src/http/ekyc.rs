@@ -28,7 +28,11 @@ pub struct EkycAccepted {
 /// `X-Timestamp` within 5 minutes; a request is accepted once.
 #[utoipa::path(post, path = "/v1/ekyc/callback", tag = "ekyc", request_body = EkycCallback,
     params(("X-Signature" = String, Header), ("X-Timestamp" = String, Header)),
-    responses((status = 200, body = EkycAccepted), (status = 401), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, body = EkycAccepted),
+        (status = 401, description = "signature_missing, signature_invalid, timestamp_invalid"),
+        (status = 404, description = "agreement_not_found, unknown_party"),
+        (status = 409, description = "replayed, or the party's state does not allow the result"),
+        (status = 422, description = "validation_failed")))]
 async fn ekyc_callback(
     State(state): State<ApiState>,
     headers: HeaderMap,

@@ -1,7 +1,7 @@
 //! Errors to HTTP, in one place: status, `{"error":{code, message, message_ms, …details}}`.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -15,9 +15,11 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Gone => StatusCode::GONE,
         ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorKind::Locked => StatusCode::LOCKED,
         ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -64,15 +66,34 @@ pub fn from_json_rejection(rejection: JsonRejection) -> AppError {
             // return only the field's path.
             AppError::unprocessable(code).with("field", field_of(&text))
         }
-        JsonRejection::JsonSyntaxError(_) => AppError::bad_request("invalid_json"),
-        JsonRejection::MissingJsonContentType(_) => {
-            AppError::new(ErrorKind::BadRequest, "unsupported_media_type")
-        }
-        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            AppError::new(ErrorKind::PayloadTooLarge, "body_too_large")
-        }
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
+        JsonRejection::BytesRejection(e) => from_bytes_rejection(e),
         _ => AppError::bad_request("invalid_json"),
     }
+}
+
+/// A body that is not (declared as) JSON where JSON is required.
+pub fn unsupported_media_type() -> AppError {
+    AppError::new(ErrorKind::UnsupportedMediaType, "unsupported_media_type")
+}
+
+/// A raw body's size-limit and read failures.
+pub fn from_bytes_rejection(rejection: BytesRejection) -> AppError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(ErrorKind::PayloadTooLarge, "body_too_large")
+    } else {
+        AppError::bad_request("body_unreadable")
+    }
+}
+
+/// A path segment that does not decode (not UTF-8, say).
+pub fn from_path_rejection(_: PathRejection) -> AppError {
+    AppError::bad_request("path_invalid")
+}
+
+/// A query string that does not fit the route's parameters.
+pub fn from_query_rejection(_: QueryRejection) -> AppError {
+    AppError::bad_request("query_invalid")
 }
 
 /// The field path in a serde error text such as

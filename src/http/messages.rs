@@ -28,6 +28,10 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Kandungan permintaan tidak dapat dibaca.",
             "The request body could not be read.",
         ),
+        "path_invalid" => (
+            "Alamat permintaan tidak sah.",
+            "The request path is not valid.",
+        ),
         "query_invalid" => (
             "Parameter carian tidak sah.",
             "The query parameters are not valid.",
@@ -331,6 +335,11 @@ mod tests {
             "missing_field",
             "wrong_type",
             "body_too_large",
+            "body_unreadable",
+            "unsupported_media_type",
+            "path_invalid",
+            "query_invalid",
+            "method_not_allowed",
             "token_missing",
             "token_invalid",
             "link_invalid",

@@ -7,8 +7,10 @@ pub mod authorize;
 pub mod certificates;
 pub mod ekyc;
 pub mod error;
+pub mod extract;
 pub mod json;
 pub mod messages;
+pub mod openapi;
 pub mod page;
 pub mod public;
 pub mod signing;
@@ -17,7 +19,6 @@ pub mod verify;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -73,6 +74,7 @@ impl Function {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "hims-esign", description = "Digital signing of HIMS eSPA: portal, signer and public endpoints."),
+    components(schemas(openapi::ErrorResponse)),
     modifiers(&SecurityAddon)
 )]
 struct ApiDoc;
@@ -95,7 +97,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for f in Function::ALL {
         all = all.merge(f.routes());
     }
-    all.split_for_parts().1
+    let mut doc = all.split_for_parts().1;
+    openapi::declare_errors(&mut doc);
+    doc
 }
 
 fn finish(router: OpenApiRouter<ApiState>, app: App) -> Router {
@@ -104,8 +108,10 @@ fn finish(router: OpenApiRouter<ApiState>, app: App) -> Router {
     router
         .fallback(|| async { AppError::not_found("route_not_found") })
         .method_not_allowed_fallback(|| async {
-            let error = AppError::new(crate::error::ErrorKind::BadRequest, "method_not_allowed");
-            (axum::http::StatusCode::METHOD_NOT_ALLOWED, error).into_response()
+            AppError::new(
+                crate::error::ErrorKind::MethodNotAllowed,
+                "method_not_allowed",
+            )
         })
         .layer(DefaultBodyLimit::max(max))
         .with_state(ApiState { app })
@@ -129,13 +135,7 @@ pub fn router_all(app: App, extra: Router) -> Router {
 pub(crate) fn raw_body(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<axum::body::Bytes> {
-    body.map_err(|e| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::new(crate::error::ErrorKind::PayloadTooLarge, "body_too_large")
-        } else {
-            AppError::bad_request("body_unreadable")
-        }
-    })
+    body.map_err(error::from_bytes_rejection)
 }
 
 pub(crate) fn require_json(headers: &HeaderMap) -> AppResult<()> {
@@ -149,7 +149,7 @@ pub(crate) fn require_json(headers: &HeaderMap) -> AppResult<()> {
         });
     is_json
         .then_some(())
-        .ok_or_else(|| AppError::bad_request("unsupported_media_type"))
+        .ok_or_else(error::unsupported_media_type)
 }
 
 /// Parses a JSON body, reporting the path of a bad field (never its value).

@@ -9,7 +9,7 @@
 
 use std::sync::LazyLock;
 
-use axum::extract::{Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiState;
+use super::extract::Path;
 use crate::error::AppError;
 
 /// The page's routes (mounted on the `verify` function, which is public).

@@ -2,7 +2,7 @@
 //! signature, the reviewer's decision and the final PDF; and the portal's
 //! certificate of completion (served by the `agreements` function).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -14,6 +14,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::ApiState;
 use super::auth::{Portal, SignerToken};
+use super::extract::Path;
 use super::json::Json;
 use super::messages;
 use crate::app::repo::Revision;
@@ -56,7 +57,6 @@ fn revision_response((revision, bytes): (Revision, Vec<u8>)) -> Response {
 /// F4.1: the revision to sign (or review), with its hash in `X-Document-SHA256`; only in the party's turn.
 #[utoipa::path(get, path = "/v1/signer/document", tag = "signer",
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
-        (status = 401, description = "link_invalid, link_expired"),
         (status = 409, description = "not_your_turn, certificate_required, ekyc_not_approved, already_done, agreement_closed, changes_requested"),
         (status = 410, description = "deadline_passed")),
     security(("signer_link" = [])))]
