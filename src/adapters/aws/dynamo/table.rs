@@ -68,7 +68,7 @@ impl DynamoStore {
             .stream_specification(
                 StreamSpecification::builder()
                     .stream_enabled(true)
-                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .stream_view_type(StreamViewType::NewImage)
                     .build()
                     .map_err(unavailable)?,
             )
