@@ -277,6 +277,100 @@ pub(crate) fn revisions(pdf: &[u8]) -> Option<Vec<Revision>> {
     Some(found)
 }
 
+/// Object numbers that the cross-reference sections of `later` revisions mark free. lopdf
+/// ignores free entries, so an object "deleted" by a later revision still looks present there.
+/// `None` when a section cannot be read: nothing after the signature is then accounted for.
+pub(crate) fn freed_numbers(pdf: &[u8], later: &[Revision]) -> Option<HashSet<u32>> {
+    let mut freed = HashSet::new();
+    for revision in later {
+        let at = skip_space(pdf, revision.xref_at);
+        if pdf.get(at..)?.starts_with(b"xref") {
+            free_in_table(pdf, at + 4, &mut freed)?;
+        } else {
+            free_in_stream(pdf, revision, &mut freed)?;
+        }
+    }
+    freed.remove(&0);
+    Some(freed)
+}
+
+fn free_in_table(pdf: &[u8], mut at: usize, freed: &mut HashSet<u32>) -> Option<()> {
+    let mut token = || {
+        let start = skip_space(pdf, at);
+        at = regular_end(pdf, start);
+        pdf.get(start..at)
+    };
+    loop {
+        let first = token()?;
+        if first == b"trailer" {
+            return Some(());
+        }
+        let start: u32 = std::str::from_utf8(first).ok()?.parse().ok()?;
+        let count: u32 = std::str::from_utf8(token()?).ok()?.parse().ok()?;
+        for n in 0..count {
+            let (_offset, _generation, kind) = (token()?, token()?, token()?);
+            match kind {
+                b"f" => {
+                    freed.insert(start.checked_add(n)?);
+                }
+                b"n" => {}
+                _ => return None,
+            }
+        }
+    }
+}
+
+fn free_in_stream(pdf: &[u8], revision: &Revision, freed: &mut HashSet<u32>) -> Option<()> {
+    let doc = lopdf::Document::load_mem(pdf.get(..revision.end)?).ok()?;
+    let at = skip_space(pdf, revision.xref_at);
+    let number_end = regular_end(pdf, at);
+    let number: u32 = std::str::from_utf8(&pdf[at..number_end])
+        .ok()?
+        .parse()
+        .ok()?;
+    let stream = doc
+        .objects
+        .iter()
+        .find(|(id, _)| id.0 == number)?
+        .1
+        .as_stream()
+        .ok()?;
+    let rows = if stream.dict.has(b"Filter") {
+        stream.decompressed_content().ok()?
+    } else {
+        stream.content.clone()
+    };
+    let ints = |key: &[u8]| -> Option<Vec<usize>> {
+        stream
+            .dict
+            .get(key)
+            .ok()?
+            .as_array()
+            .ok()?
+            .iter()
+            .map(|v| v.as_i64().ok().and_then(|n| usize::try_from(n).ok()))
+            .collect()
+    };
+    let widths = ints(b"W")?;
+    let [w0, w1, w2] = widths[..] else {
+        return None;
+    };
+    let size = usize::try_from(stream.dict.get(b"Size").ok()?.as_i64().ok()?).ok()?;
+    let index = ints(b"Index").unwrap_or_else(|| vec![0, size]);
+    let row_len = w0 + w1 + w2;
+    let mut rows = rows.chunks_exact(row_len.max(1));
+    for pair in index.chunks_exact(2) {
+        for n in pair[0]..pair[0].checked_add(pair[1])? {
+            let row = rows.next()?;
+            // A missing type field means type 1.
+            if w0 > 0 && row[..w0].iter().all(|&b| b == 0) {
+                freed.insert(u32::try_from(n).ok()?);
+            }
+        }
+    }
+    Some(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +417,17 @@ mod tests {
         let revs = revisions(&hidden).expect("revisions");
         assert_eq!(revs.len(), 1);
         assert_eq!(revs[0].end, first.len());
+    }
+
+    #[test]
+    fn free_entries_of_later_tables_are_found() {
+        let pdf = b"xref\n0 1\n0000000000 65535 f\r\n5 2\n0000000000 00001 f\r\n0000000100 00000 n\r\ntrailer\n<<>>\nstartxref\n0\n%%EOF\n";
+        let revision = Revision {
+            xref_at: 0,
+            eof_end: pdf.len() - 1,
+            end: pdf.len(),
+        };
+        let freed = freed_numbers(pdf, &[revision]).expect("readable");
+        assert_eq!(freed, HashSet::from([5]));
     }
 }

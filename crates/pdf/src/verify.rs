@@ -105,7 +105,7 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
             } else if report.covers_whole_file {
                 ModificationLevel::None
             } else {
-                modification_level(&signed.old, &doc)
+                later_changes(pdf, &signed, &doc, revisions.as_deref().unwrap_or_default())
             };
             if let Some(cert) = outcome.signer {
                 let at = signing_time.as_deref().and_then(pdf_date_unix);
@@ -175,6 +175,28 @@ fn signed_revision(
         contents: contents.to_vec(),
         old,
     })
+}
+
+/// What the revisions after `signed` changed, free entries included.
+fn later_changes(
+    pdf: &[u8],
+    signed: &Signed,
+    doc: &Document,
+    revisions: &[Revision],
+) -> ModificationLevel {
+    let later: Vec<Revision> = revisions
+        .iter()
+        .filter(|r| r.eof_end > signed.end)
+        .copied()
+        .collect();
+    let freed_old_object = match structure::freed_numbers(pdf, &later) {
+        Some(freed) => signed.old.objects.keys().any(|id| freed.contains(&id.0)),
+        None => true,
+    };
+    if freed_old_object {
+        return ModificationLevel::Other;
+    }
+    modification_level(&signed.old, doc)
 }
 
 /// Exactly four non-negative integers.

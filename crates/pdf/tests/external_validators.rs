@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use common::{Pki, blank_pdf, make_pki, run, tool, write_temp};
+use common::{Pki, blank_pdf, make_pki, pyhanko_reports, run, tool, write_temp};
 use hims_pdf::sign;
 
 const NAMES: [&str; 4] = [
@@ -29,24 +29,12 @@ fn signed_by_all(pki: &Pki, modern: bool) -> Vec<u8> {
     pdf
 }
 
-pub fn pyhanko_reports(ca_pem: &Path, pdf: &Path) -> Vec<serde_json::Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_pyhanko.py");
-    let out = run(Command::new(tool("python3"))
-        .arg(script)
-        .arg(ca_pem)
-        .arg(pdf));
-    out.lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect()
-}
-
 #[test]
 fn pyhanko_accepts_every_signature() {
     let pki = make_pki(&NAMES);
     for modern in [false, true] {
         let pdf = write_temp(pki.dir.path(), "signed.pdf", &signed_by_all(&pki, modern));
-        let reports = pyhanko_reports(&pki.ca_pem, &pdf);
+        let reports = pyhanko_reports(&pki.ca_pem, &pdf).expect("pyHanko reads the file");
         assert_eq!(reports.len(), 4, "{reports:#?}");
         for r in &reports {
             assert_eq!(r["intact"], true, "{r:#?}");

@@ -6,23 +6,11 @@ mod common;
 use std::process::Command;
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use common::{make_pki, run, tool, write_temp};
-use hims_espa::{Base, EspaDocument, first_revision};
+use common::{espa_first_revision as first, make_pki, run, tool, write_temp};
 use hims_pdf::{ModificationLevel, PdfError, Trust, apply_serial, sign, verify};
 
 const SERIAL: &str = "HIMS-20165-9-B-10-02-000123";
 const URL: &str = "https://hims.example.gov.my/verify/HIMS-20165-9-B-10-02-000123";
-
-fn first() -> (Vec<u8>, Vec<(String, String)>) {
-    let doc = EspaDocument::example();
-    let slots = doc.signature_slots();
-    let serial = doc.provisional_serial.clone();
-    let pdf = first_revision(Base::Rendered(doc), &slots, &serial).expect("first revision");
-    (
-        pdf,
-        slots.into_iter().map(|s| (s.field_name, s.name)).collect(),
-    )
-}
 
 fn now() -> chrono::DateTime<Utc> {
     Utc::now()

@@ -337,3 +337,35 @@ pub fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).expect("write temp file");
     p
 }
+
+/// The example eSPA's first revision from hims-espa, with its (field, signer name) slots.
+pub fn espa_first_revision() -> (Vec<u8>, Vec<(String, String)>) {
+    let doc = hims_espa::EspaDocument::example();
+    let slots = doc.signature_slots();
+    let serial = doc.provisional_serial.clone();
+    let pdf = hims_espa::first_revision(hims_espa::Base::Rendered(doc), &slots, &serial)
+        .expect("first revision");
+    (
+        pdf,
+        slots.into_iter().map(|s| (s.field_name, s.name)).collect(),
+    )
+}
+
+/// pyHanko's report per signature (`scripts/validate_pyhanko.py`), or `None` when pyHanko
+/// refuses the file altogether.
+pub fn pyhanko_reports(ca_pem: &Path, pdf: &Path) -> Option<Vec<serde_json::Value>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_pyhanko.py");
+    let out = Command::new(tool("python3"))
+        .arg(script)
+        .arg(ca_pem)
+        .arg(pdf)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run pyHanko: {e}"));
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    })
+}
