@@ -23,7 +23,13 @@ async fn a_path_segment_that_is_not_utf8_is_400_path_invalid() {
 #[tokio::test]
 async fn a_query_that_does_not_fit_is_400_query_invalid() {
     let h = Harness::new();
-    for query in ["limit=many", "updated_since=yesterday", "limit=-1"] {
+    for query in [
+        "limit=many",
+        "updated_since=yesterday",
+        "limit=-1",
+        "stauts=completed",
+        "=0",
+    ] {
         h.portal(Method::GET, &format!("/v1/agreements?{query}"), None)
             .await
             .assert_error(StatusCode::BAD_REQUEST, "query_invalid");

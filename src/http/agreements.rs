@@ -324,7 +324,9 @@ async fn create_agreement(
         .into_response())
 }
 
+/// Unknown parameters are refused: a misspelt filter must not list everything.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// in_progress, changes_requested, completed, expired, cancelled
