@@ -16,7 +16,7 @@ use crate::adapters::local::{
     FileBlobs, OutboxMailer, SoftwareKeys, SqliteStore, render_outbox_html,
 };
 use crate::adapters::webhook::ReqwestWebhooks;
-use crate::app::{App, outbox};
+use crate::app::{App, outbox, sweep};
 use crate::config::Settings;
 use crate::error::{AppError, ErrorKind};
 use crate::ports::{Clock, Ports, Rng};
@@ -53,18 +53,28 @@ impl LocalRuntime {
         Ok(Self { app, mailer })
     }
 
+    /// Puts every port behind `plan` (fault tests; `hims serve` with
+    /// `HIMS_DEV_FAULT`). Call before [`LocalRuntime::router`].
+    pub fn inject_faults(&mut self, plan: &Arc<crate::adapters::faulty::FaultPlan>) {
+        crate::adapters::faulty::inject(&mut self.app, plan);
+    }
+
     /// Every function's routes plus `/dev/outbox`.
     pub fn router(&self) -> Router {
         crate::http::router_all(self.app.clone(), dev_router(self.mailer.clone()))
     }
 
     /// Delivers the outbox whenever a commit queued something, and at least
-    /// every `every` (retries with backoff come due that way).
+    /// every `every` (retries with backoff come due that way). Each round
+    /// first makes any certificate of completion a crash left unmade.
     pub fn spawn_deliverer(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let app = self.app.clone();
         tokio::spawn(async move {
             loop {
                 let now = app.now();
+                if let Err(e) = sweep::finish_completions(&app, now).await {
+                    tracing::warn!(error = %e, "finishing completions failed");
+                }
                 if let Err(e) =
                     outbox::deliver_due(&app.ports, &app.settings, app.webhooks.as_ref(), now).await
                 {

@@ -2,6 +2,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod faulty;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod webhook;

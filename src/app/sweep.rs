@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::mail::Template;
 use super::outbox::Message;
 use super::repo::{self, AgreementRecord, Change, Loaded};
-use super::{App, ca, layout, notices, retry_on_conflict};
-use crate::domain::{Agreement, AgreementId, Party, PartyState};
+use super::{App, ca, completion, layout, notices, retry_on_conflict};
+use crate::domain::{Agreement, AgreementId, AgreementState, Party, PartyState};
 use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,31 +21,65 @@ pub struct SweepReport {
     pub reminders: u32,
     pub parties_expired: u32,
     pub agreements_expired: u32,
+    /// Certificates of completion the last party's request did not get to
+    /// make (a crash or an outage right after its commit), made here.
+    pub completions: u32,
 }
 
 pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<SweepReport> {
+    sweep(app, now, false).await
+}
+
+/// Only the completed agreements of the due index: the part of the sweep that
+/// finishes what a crash left undone, without expiring anything. The local
+/// runtime's deliverer runs it (locally nothing runs the full sweep on a schedule).
+pub async fn finish_completions(app: &App, now: DateTime<Utc>) -> AppResult<SweepReport> {
+    sweep(app, now, true).await
+}
+
+async fn sweep(app: &App, now: DateTime<Utc>, completions_only: bool) -> AppResult<SweepReport> {
     let mut report = SweepReport::default();
     for shard in 0..layout::DUE_SHARDS {
         for item in repo::due_items(app.ports.store.as_ref(), &format!("DUE#{shard}"), now).await? {
-            report.due += 1;
             let Ok(record) = serde_json::from_value::<AgreementRecord>(item.data) else {
                 tracing::error!(key = ?item.key, "due item is not an agreement");
                 continue;
             };
-            let first = Loaded {
-                record,
-                version: item.version,
+            let completed = record.agreement.state == AgreementState::Completed;
+            if completions_only && !completed {
+                continue;
+            }
+            report.due += 1;
+            let outcome = if completed {
+                finish_completion(app, &record.agreement.id, &mut report).await
+            } else {
+                let first = Loaded {
+                    record,
+                    version: item.version,
+                };
+                sweep_one(app, first, now, &mut report).await
             };
-            if let Err(e) = sweep_one(app, first, now, &mut report).await {
+            if let Err(e) = outcome {
                 // One bad agreement must not stop the others; it stays due and is retried.
                 tracing::error!(code = e.code, "sweeping an agreement failed");
             }
         }
     }
-    if report.reminders + report.parties_expired > 0 {
+    if report.reminders + report.parties_expired + report.completions > 0 {
         app.outbox_signal.notify_one();
     }
     Ok(report)
+}
+
+/// A completed agreement is due until its certificate of completion exists.
+async fn finish_completion(app: &App, id: &AgreementId, report: &mut SweepReport) -> AppResult<()> {
+    let missing = completion::load(app, id).await?.is_none();
+    completion::ensure(app, id).await?;
+    if missing {
+        tracing::warn!(agreement = %id.0, "certificate of completion made by the sweep");
+        report.completions += 1;
+    }
+    repo::leave_due_index(app.ports.store.as_ref(), id).await
 }
 
 async fn sweep_one(

@@ -117,11 +117,19 @@ async fn serve(
     let public_url = std::env::var("HIMS_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let (settings, notes) = settings(&public_url);
     let clock = Arc::new(DevClock::default());
-    let runtime = if dev_clock {
+    let mut runtime = if dev_clock {
         LocalRuntime::open(data_dir, settings, clock.clone(), Arc::new(OsRng))?
     } else {
         LocalRuntime::open(data_dir, settings, Arc::new(SystemClock), Arc::new(OsRng))?
     };
+    // A crash at a chosen port call, for the restart tests; only here, never in Lambda.
+    if let Some(plan) = hims_esign::adapters::faulty::from_env()? {
+        eprintln!(
+            "  fault injection: {}",
+            std::env::var(hims_esign::adapters::faulty::DEV_FAULT_ENV)?
+        );
+        runtime.inject_faults(&plan);
+    }
     let mut router = runtime.router();
     if dev_clock {
         router = router.merge(hims_esign::local::dev_clock_router(clock));

@@ -171,3 +171,21 @@ pub async fn current_pdf(h: &Harness, c: &Ceremony) -> Vec<u8> {
     assert_eq!(reply.status, StatusCode::OK);
     reply.bytes
 }
+
+/// The authenticator app's code at `at` for the enrolment `otpauth://` URI.
+pub fn totp_code(uri: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    let secret = uri
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .expect("secret in the URI");
+    let totp = totp_rs::Builder::new()
+        .with_secret(
+            data_encoding::BASE32_NOPAD
+                .decode(secret.as_bytes())
+                .expect("base32"),
+        )
+        .build()
+        .expect("totp");
+    totp.generate(u64::try_from(at.timestamp()).expect("after 1970"))
+        .to_string()
+}

@@ -18,10 +18,12 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use hims_esign::adapters::faulty::FaultPlan;
 use hims_esign::adapters::local::OutboxEmail;
 use hims_esign::app::{hmac_sig, outbox};
 use hims_esign::config::Settings;
 use hims_esign::local::LocalRuntime;
+use hims_esign::ports::Clock;
 use hims_esign::testing::{FixedClock, SeededRng};
 
 pub const PORTAL_TOKEN: &str = "portal-test-token";
@@ -43,8 +45,11 @@ pub const IC_NUMBERS: [&str; 4] = [
 pub struct Harness {
     pub runtime: LocalRuntime,
     pub clock: Arc<FixedClock>,
+    /// Every port goes through it when set (see `Harness::open_in`), and
+    /// the portal's webhook endpoint is a stub: a 503 is allowed once a fault fired.
+    pub faults: Option<Arc<FaultPlan>>,
     router: Router,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// One answer, body kept as bytes and (when it parses) as JSON.
@@ -92,25 +97,55 @@ impl Harness {
     }
 
     pub fn with_settings(adjust: impl FnOnce(&mut Settings)) -> Self {
+        let clock = FixedClock::at_rfc3339(START);
         let dir = tempfile::tempdir().expect("temp dir");
-        let clock = Arc::new(FixedClock::at_rfc3339(START));
+        Self::open_in(dir, clock.now(), 7, None, adjust)
+    }
+
+    /// The runtime on the data folder `dir` (a fresh or a copied one), its
+    /// clock at `at`, its Rng seeded with `seed`, every port behind `faults` if given.
+    pub fn open_in(
+        dir: tempfile::TempDir,
+        at: DateTime<Utc>,
+        seed: u64,
+        faults: Option<Arc<FaultPlan>>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let clock = Arc::new(FixedClock::new(at));
         let mut settings = Settings::local(PUBLIC_URL, PORTAL_TOKEN, EKYC_SECRET);
         settings.max_body_bytes = MAX_BODY;
         adjust(&mut settings);
-        let runtime = LocalRuntime::open(
+        let mut runtime = LocalRuntime::open(
             dir.path(),
             settings,
             clock.clone(),
-            Arc::new(SeededRng::new(7)),
+            Arc::new(SeededRng::new(seed)),
         )
         .expect("open runtime");
+        if let Some(plan) = &faults {
+            runtime.app.webhooks = Arc::new(AcceptingPortal);
+            runtime.inject_faults(plan);
+        }
         let router = runtime.router();
         Self {
             runtime,
             clock,
+            faults,
             router,
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// Closes the runtime; its data folder and the clock's time, to open again.
+    pub fn close(self) -> (tempfile::TempDir, DateTime<Utc>) {
+        let at = self.now();
+        let Self { dir, .. } = self;
+        (dir, at)
+    }
+
+    /// The data folder (SQLite, blobs, outbox, keys).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -156,8 +191,12 @@ impl Harness {
             bytes,
             json,
         };
+        let injected = self.faults.as_ref().is_some_and(|f| f.fired().is_some())
+            && reply.status == StatusCode::SERVICE_UNAVAILABLE;
         assert!(
-            !reply.status.is_server_error() || reply.status == StatusCode::NOT_IMPLEMENTED,
+            !reply.status.is_server_error()
+                || reply.status == StatusCode::NOT_IMPLEMENTED
+                || injected,
             "{method} {path} answered {}: {}",
             reply.status,
             reply.text()
@@ -255,6 +294,17 @@ impl Harness {
         let auth = format!("Bearer {token}");
         self.call(method, path, &[("authorization", &auth)], Body::empty())
             .await
+    }
+}
+
+/// The portal's webhook endpoint under fault tests: takes every event (the
+/// fault plan records which were handed over).
+struct AcceptingPortal;
+
+#[async_trait::async_trait]
+impl hims_esign::ports::WebhookClient for AcceptingPortal {
+    async fn post(&self, _: &str, _: &[(&str, String)], _: &[u8]) -> Result<u16, String> {
+        Ok(200)
     }
 }
 
