@@ -1,13 +1,14 @@
 //! The public check behind the QR code: a serial's agreement, each signature
 //! of its current revision checked against the CA and the current CRL, with
-//! names masked. Unknown serials are simply not found.
+//! names masked. Unknown serials are simply not found. And `POST /verify`: the same check
+//! on a copy someone was sent.
 
 use serde::Serialize;
 
 use super::signing::SerialEntry;
 use super::{App, ca, document, layout, repo};
 use crate::domain::{AgreementState, identity, malaysia_time};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SignatureCheck {
@@ -50,7 +51,8 @@ fn plausible(serial: &str) -> bool {
             .all(|c| hims_espa::SERIAL_CHARSET.contains(c))
 }
 
-pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
+/// The agreement a published serial names.
+async fn record_of(app: &App, serial: &str) -> AppResult<repo::AgreementRecord> {
     if !plausible(serial) {
         return Err(not_found());
     }
@@ -59,14 +61,30 @@ pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
         Some(item) => serde_json::from_value(item.data).map_err(|_| not_found())?,
         None => return Err(not_found()),
     };
-    let record = repo::load(store, &entry.agreement_id).await?.record;
-    let revision = record.current_revision().cloned().ok_or_else(not_found)?;
-    let pdf = app.ports.blobs.get(&revision.blob_key).await?;
-    let trust = hims_pdf::Trust {
+    Ok(repo::load(store, &entry.agreement_id).await?.record)
+}
+
+/// Our CA and its current CRL.
+async fn trust(app: &App) -> AppResult<hims_pdf::Trust> {
+    Ok(hims_pdf::Trust {
         ca_der: hims_pki::certificate_to_der(&ca::ca_certificate(app).await?)
             .map_err(ca::pki_failed)?,
         crl_der: Some(ca::current_crl(app).await?),
-    };
+    })
+}
+
+fn is_valid(s: &hims_pdf::SignatureReport) -> bool {
+    s.intact
+        && s.trusted
+        && !s.revoked
+        && s.modification <= hims_pdf::ModificationLevel::FormFilling
+}
+
+pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
+    let record = record_of(app, serial).await?;
+    let revision = record.current_revision().cloned().ok_or_else(not_found)?;
+    let pdf = app.ports.blobs.get(&revision.blob_key).await?;
+    let trust = trust(app).await?;
     let checked = tokio::task::spawn_blocking(move || hims_pdf::verify(&pdf, &trust))
         .await
         .map_err(|_| AppError::internal("verify_failed"))?
@@ -83,10 +101,7 @@ pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
                 .parties
                 .iter()
                 .find(|p| document::field_name(p) == s.field_name);
-            let valid = s.intact
-                && s.trusted
-                && !s.revoked
-                && s.modification <= hims_pdf::ModificationLevel::FormFilling;
+            let valid = is_valid(s);
             SignatureCheck {
                 role: party
                     .map(|p| super::notices::salutation(p.role).to_owned())
@@ -120,5 +135,220 @@ pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
         document_sha256: revision.sha256,
         all_valid: checked.all_valid(),
         signatures,
+    })
+}
+
+/// The largest copy `POST /verify` takes. API Gateway hands Lambda at most 6 MB and sends a
+/// binary body base64-encoded (4/3 larger): 4 MiB of PDF is 5.6 MB on the wire.
+pub const UPLOAD_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// What the revisions after a signature changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Modification {
+    /// The signature covers the whole file.
+    None,
+    /// Only later signatures were added.
+    FormFilling,
+    /// Anything else: content, annotations, fonts, objects removed or re-pointed.
+    Other,
+}
+
+impl From<hims_pdf::ModificationLevel> for Modification {
+    fn from(level: hims_pdf::ModificationLevel) -> Self {
+        match level {
+            hims_pdf::ModificationLevel::None => Self::None,
+            hims_pdf::ModificationLevel::FormFilling => Self::FormFilling,
+            hims_pdf::ModificationLevel::Other => Self::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UploadedSignature {
+    pub field: String,
+    /// The party's role when the copy is of one of our agreements and the signature is one of
+    /// our certificates; else empty.
+    pub role: String,
+    /// The certificate's name, masked.
+    pub signer: String,
+    /// Malaysia time, dd/mm/yyyy HH:MM, from the signature's own /M.
+    pub signed_at: String,
+    pub intact: bool,
+    pub trusted: bool,
+    pub revoked: bool,
+    pub modification: Modification,
+    pub covers_whole_file: bool,
+    /// Intact, trusted, not revoked and followed by signatures only.
+    pub valid: bool,
+}
+
+/// How the copy relates to what we store for its serial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyMatch {
+    /// Byte for byte our current revision.
+    Current,
+    /// Byte for byte one of our earlier revisions.
+    Earlier,
+    /// One of our revisions with more bytes appended after it.
+    Extended,
+    /// None of our revisions.
+    Different,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StoredAgreement {
+    pub serial: String,
+    pub project_code: String,
+    pub project_name: String,
+    pub developer_name: String,
+    pub unit: String,
+    #[schema(value_type = String)]
+    pub state: AgreementState,
+    pub current_revision: u32,
+    pub copy_matches: CopyMatch,
+    /// The revision the copy is (or starts with), if any.
+    pub matching_revision: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UploadReport {
+    pub sha256: String,
+    pub size: usize,
+    pub signatures: Vec<UploadedSignature>,
+    /// At least one signature and every one valid.
+    pub all_valid: bool,
+    /// Given when the request names a serial we published.
+    pub agreement: Option<StoredAgreement>,
+}
+
+/// Where the copy stands against our revisions, by SHA-256 of the whole copy and of each of
+/// its own revisions.
+fn copy_match(pdf: &[u8], record: &repo::AgreementRecord) -> (CopyMatch, Option<u32>) {
+    let whole = document::sha256_hex(pdf);
+    let current = record.current_revision().map(|r| r.number);
+    let stored = |sha: &str| {
+        record
+            .revisions
+            .iter()
+            .find(|r| r.sha256.eq_ignore_ascii_case(sha))
+            .map(|r| r.number)
+    };
+    if let Some(number) = stored(&whole) {
+        let kind = if Some(number) == current {
+            CopyMatch::Current
+        } else {
+            CopyMatch::Earlier
+        };
+        return (kind, Some(number));
+    }
+    let prefix = hims_pdf::revision_ends(pdf)
+        .into_iter()
+        .rev()
+        .filter(|&end| end < pdf.len())
+        .find_map(|end| stored(&document::sha256_hex(&pdf[..end])));
+    match prefix {
+        Some(number) => (CopyMatch::Extended, Some(number)),
+        None => (CopyMatch::Different, None),
+    }
+}
+
+fn signed_at(m: Option<&str>) -> String {
+    m.and_then(hims_pdf::pdf_date_unix)
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(malaysia_time)
+        .or_else(|| m.map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `POST /verify`: each signature of an uploaded copy against our CA and current CRL, and,
+/// when `serial` names one of our agreements, how the copy relates to our revisions.
+pub async fn check_copy(app: &App, pdf: Vec<u8>, serial: Option<&str>) -> AppResult<UploadReport> {
+    if pdf.len() > UPLOAD_MAX_BYTES {
+        return Err(AppError::new(
+            ErrorKind::PayloadTooLarge,
+            "verify_pdf_too_large",
+        ));
+    }
+    // The header may come after up to 1 KiB of other bytes, as readers accept.
+    let head = &pdf[..pdf.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(AppError::unprocessable("pdf_not_a_pdf"));
+    }
+    let record = match serial.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(serial) => match record_of(app, serial).await {
+            Ok(record) => Some(record),
+            Err(e) if e.kind == ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let trust = trust(app).await?;
+    let (pdf, checked) = tokio::task::spawn_blocking(move || {
+        let checked = hims_pdf::verify(&pdf, &trust);
+        (pdf, checked)
+    })
+    .await
+    .map_err(|e| {
+        // A parser panic on a hostile file is the file's fault, not ours.
+        tracing::warn!(error = %e, "verifying an uploaded copy panicked");
+        AppError::unprocessable("pdf_corrupt")
+    })?;
+    let checked = checked.map_err(|e| match e {
+        hims_pdf::PdfError::Malformed(_) | hims_pdf::PdfError::Encrypted => {
+            AppError::unprocessable("pdf_corrupt")
+        }
+        e => {
+            tracing::error!(error = %e, "trust material unusable");
+            AppError::internal("verify_failed")
+        }
+    })?;
+    let parties = record.as_ref().map(|r| r.agreement.parties.as_slice());
+    let signatures = checked
+        .signatures
+        .iter()
+        .map(|s| {
+            let party = parties
+                .into_iter()
+                .flatten()
+                .find(|p| s.trusted && document::field_name(p) == s.field_name);
+            UploadedSignature {
+                field: s.field_name.clone(),
+                role: party
+                    .map(|p| super::notices::salutation(p.role).to_owned())
+                    .unwrap_or_default(),
+                signer: identity::mask_name(s.signer_cn.as_deref().unwrap_or_default()),
+                signed_at: signed_at(s.signing_time.as_deref()),
+                intact: s.intact,
+                trusted: s.trusted,
+                revoked: s.revoked,
+                modification: s.modification.into(),
+                covers_whole_file: s.covers_whole_file,
+                valid: is_valid(s),
+            }
+        })
+        .collect();
+    let agreement = record.map(|record| {
+        let (copy_matches, matching_revision) = copy_match(&pdf, &record);
+        let a = &record.agreement;
+        StoredAgreement {
+            serial: a.serial_display(),
+            project_code: a.project_code.clone(),
+            project_name: a.project_name.clone(),
+            developer_name: a.developer_name.clone(),
+            unit: a.unit.clone(),
+            state: a.state,
+            current_revision: record.current_revision().map_or(0, |r| r.number),
+            copy_matches,
+            matching_revision,
+        }
+    });
+    Ok(UploadReport {
+        sha256: document::sha256_hex(&pdf),
+        size: pdf.len(),
+        all_valid: checked.all_valid(),
+        signatures,
+        agreement,
     })
 }

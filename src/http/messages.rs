@@ -44,6 +44,18 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "The PDF is encrypted and cannot be used.",
         ),
         "pdf_not_a_pdf" => ("Dokumen bukan fail PDF.", "The document is not a PDF file."),
+        "verify_pdf_too_large" => (
+            "Fail PDF untuk disemak melebihi 4 MB.",
+            "The PDF to check is larger than 4 MB.",
+        ),
+        "pdf_missing" => (
+            "Sila lampirkan fail PDF dalam medan \"file\".",
+            "Attach the PDF in the \"file\" field.",
+        ),
+        "verify_media_type" => (
+            "Hantar fail PDF sebagai application/pdf atau borang multipart/form-data.",
+            "Send the PDF as application/pdf or as a multipart/form-data form.",
+        ),
         "pdf_corrupt" => (
             "Fail PDF rosak atau tidak lengkap.",
             "The PDF is damaged or incomplete.",
@@ -354,6 +366,9 @@ mod tests {
             "pdf_encrypted",
             "pdf_too_large",
             "pdf_not_a_pdf",
+            "verify_pdf_too_large",
+            "pdf_missing",
+            "verify_media_type",
             "concurrent_update",
             "route_not_found",
             "consent_required",

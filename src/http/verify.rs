@@ -1,74 +1,36 @@
-//! `GET /verify/{serial}` (the QR code's target): an HTML page in Malay and
-//! English, or JSON with `Accept: application/json`.
+//! `GET /verify/{serial}` (the QR code's target): an HTML page in Malay and English, or JSON
+//! with `Accept: application/json`. `POST /verify`: the same check on an uploaded copy, JSON
+//! unless `Accept: text/html`.
 
-use std::sync::LazyLock;
+mod pages;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
-use minijinja::{AutoEscape, Environment};
+use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::ApiState;
-use crate::app::verify::{self, VerifyReport};
-use crate::error::{AppError, AppResult};
+use super::extract::Query;
+use crate::app::verify::{self, UPLOAD_MAX_BYTES, UploadReport, VerifyReport};
+use crate::error::{AppError, AppResult, ErrorKind};
+
+/// Room for the multipart envelope around the largest PDF.
+const FORM_OVERHEAD: usize = 64 * 1024;
 
 pub fn router() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new().routes(routes!(verify_serial))
+    OpenApiRouter::new().routes(routes!(verify_serial)).merge(
+        OpenApiRouter::new()
+            .routes(routes!(verify_upload))
+            .layer(DefaultBodyLimit::max(UPLOAD_MAX_BYTES + FORM_OVERHEAD)),
+    )
 }
 
-const PAGE: &str = r#"<!doctype html>
-<html lang="ms"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Semakan eSPA / eSPA verification — {{ r.serial }}</title>
-<link rel="stylesheet" href="/assets/app.css">
-<style>body{font-family:Arial,Helvetica,sans-serif;max-width:760px;margin:0 auto;padding:16px;color:#1a1a1a}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}
-.ok{color:#176b2c;font-weight:bold}.bad{color:#a31515;font-weight:bold}code{word-break:break-all}</style></head>
-<body>
-<h1>Semakan eSPA <small>/ eSPA verification</small></h1>
-<p class="{{ 'ok' if r.all_valid else 'bad' }}">{% if r.all_valid %}Semua tandatangan sah / All signatures are valid{% else %}Terdapat tandatangan yang tidak sah / Some signatures are not valid{% endif %}</p>
-<table>
-<tr><th>No. Siri eSPA / Serial</th><td>{{ r.serial }}</td></tr>
-<tr><th>Pemajuan / Development</th><td>{{ r.project_code }} — {{ r.project_name }}</td></tr>
-<tr><th>Pemaju / Developer</th><td>{{ r.developer_name }}</td></tr>
-<tr><th>Unit</th><td>{{ r.unit }}</td></tr>
-<tr><th>Status</th><td>{{ r.state }}</td></tr>
-<tr><th>Semakan / Revision</th><td>{{ r.revision }}</td></tr>
-<tr><th>SHA-256</th><td><code>{{ r.document_sha256 }}</code></td></tr>
-</table>
-<h2>Tandatangan <small>/ Signatures</small></h2>
-<table>
-<tr><th>Pihak / Party</th><th>Penandatangan / Signer</th><th>Masa / Time (MYT)</th><th>Status</th></tr>
-{% for s in r.signatures %}<tr><td>{{ s.role }}</td><td>{{ s.signer }}</td><td>{{ s.signed_at }}</td>
-<td class="{{ 'ok' if s.valid else 'bad' }}">{% if s.valid %}Sah / Valid{% elif s.revoked %}Dibatalkan / Revoked{% elif not s.intact %}Rosak / Altered{% else %}Tidak sah / Not valid{% endif %}</td></tr>
-{% else %}<tr><td colspan="4">Tiada tandatangan / No signatures</td></tr>{% endfor %}
-</table>
-<p><a href="/ca.pem">Sijil CA / CA certificate</a> · <a href="/crl">CRL</a></p>
-</body></html>"#;
-
-static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    if let Err(e) = env.add_template("verify.html", PAGE) {
-        tracing::error!(error = %e, "verify page template does not parse");
-    }
-    env
-});
-
-fn wants_json(headers: &HeaderMap) -> bool {
+fn accepts(headers: &HeaderMap, media: &str) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
-}
-
-fn page(report: &VerifyReport) -> AppResult<String> {
-    ENV.get_template("verify.html")
-        .and_then(|t| t.render(minijinja::context! { r => report }))
-        .map_err(|e| {
-            tracing::error!(error = %e, "verify page failed");
-            AppError::internal("template_failed")
-        })
+        .is_some_and(|v| v.contains(media))
 }
 
 /// The agreement of `serial` and each signature's validity (names masked).
@@ -81,8 +43,95 @@ async fn verify_serial(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let report = verify::report(&state.app, &serial).await?;
-    if wants_json(&headers) {
+    if accepts(&headers, "application/json") {
         return Ok(axum::Json(report).into_response());
     }
-    Ok(Html(page(&report)?).into_response())
+    Ok(Html(pages::serial_page(&report)?).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct UploadQuery {
+    /// The eSPA serial printed on the copy: the answer then compares the copy with our revisions.
+    serial: Option<String>,
+}
+
+/// The form a browser posts.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct UploadForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The eSPA serial printed on the copy (optional).
+    serial: Option<String>,
+}
+
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn form_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(ErrorKind::PayloadTooLarge, "body_too_large")
+    } else {
+        AppError::bad_request("body_unreadable")
+    }
+}
+
+/// The PDF and the serial of a raw `application/pdf` body or a `multipart/form-data` form.
+async fn read_copy(headers: &HeaderMap, request: Request) -> AppResult<(Vec<u8>, Option<String>)> {
+    match media_type(headers).as_str() {
+        "application/pdf" => {
+            let body = axum::body::Bytes::from_request(request, &()).await;
+            Ok((super::raw_body(body)?.to_vec(), None))
+        }
+        "multipart/form-data" => {
+            let mut form = Multipart::from_request(request, &())
+                .await
+                .map_err(|_| AppError::bad_request("body_unreadable"))?;
+            let (mut file, mut serial) = (None, None);
+            while let Some(field) = form.next_field().await.map_err(form_error)? {
+                match field.name() {
+                    Some("file") => file = Some(field.bytes().await.map_err(form_error)?.to_vec()),
+                    Some("serial") => serial = Some(field.text().await.map_err(form_error)?),
+                    _ => {}
+                }
+            }
+            let file = file.ok_or_else(|| AppError::unprocessable("pdf_missing"))?;
+            Ok((file, serial))
+        }
+        _ => Err(AppError::new(
+            ErrorKind::UnsupportedMediaType,
+            "verify_media_type",
+        )),
+    }
+}
+
+/// Checks a copy: each signature against our CA and current CRL, modifications after each,
+/// and, given the serial, how the copy relates to our stored revisions. At most 4 MiB
+/// (API Gateway's 6 MB Lambda payload, base64-encoded).
+#[utoipa::path(post, path = "/verify", tag = "public", params(UploadQuery),
+    request_body(description = "The PDF itself, or a browser form: `file` and an optional `serial`",
+        content((Vec<u8> = "application/pdf"), (UploadForm = "multipart/form-data"))),
+    responses((status = 200, body = UploadReport, description = "JSON, or HTML with Accept: text/html"),
+        (status = 413, description = "verify_pdf_too_large, body_too_large"),
+        (status = 415, description = "verify_media_type"),
+        (status = 422, description = "pdf_not_a_pdf, pdf_corrupt, pdf_missing")))]
+async fn verify_upload(
+    State(state): State<ApiState>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    request: Request,
+) -> AppResult<Response> {
+    let (pdf, form_serial) = read_copy(&headers, request).await?;
+    let serial = form_serial.or(query.serial);
+    let report: UploadReport = verify::check_copy(&state.app, pdf, serial.as_deref()).await?;
+    if accepts(&headers, "text/html") {
+        return Ok(Html(pages::upload_page(&report)?).into_response());
+    }
+    Ok(axum::Json(report).into_response())
 }

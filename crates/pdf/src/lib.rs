@@ -21,4 +21,5 @@ pub use modifications::ModificationLevel;
 pub use serial::apply_serial;
 pub use sign::{CONTENTS_RESERVED_BYTES, SignRequest, sign};
 pub use signature_png::validate_signature_png;
-pub use verify::{Report, SignatureReport, Trust, verify};
+pub use structure::revision_ends;
+pub use verify::{Report, SignatureReport, Trust, pdf_date_unix, verify};

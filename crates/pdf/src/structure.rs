@@ -277,6 +277,19 @@ pub(crate) fn revisions(pdf: &[u8]) -> Option<Vec<Revision>> {
     Some(found)
 }
 
+/// Where each revision of `pdf` ends (after `%%EOF` and its end of line), oldest first; empty
+/// when the cross-reference chain cannot be followed. Each end is the length of that revision
+/// as a file of its own.
+pub fn revision_ends(pdf: &[u8]) -> Vec<usize> {
+    let mut ends: Vec<usize> = revisions(pdf)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.end)
+        .collect();
+    ends.reverse();
+    ends
+}
+
 /// Object numbers that the cross-reference sections of `later` revisions mark free. lopdf
 /// ignores free entries, so an object "deleted" by a later revision still looks present there.
 /// `None` when a section cannot be read: nothing after the signature is then accounted for.

@@ -228,7 +228,7 @@ fn check_range(pdf: &[u8], range: [usize; 4], contents: &[u8]) -> Option<usize> 
 }
 
 /// Seconds since the epoch of a PDF date like `D:20260314093000+08'00'`.
-fn pdf_date_unix(m: &str) -> Option<i64> {
+pub fn pdf_date_unix(m: &str) -> Option<i64> {
     let s = m.strip_prefix("D:").unwrap_or(m);
     let digits = s.get(..14)?;
     let zone = s.get(14..).unwrap_or("Z");
