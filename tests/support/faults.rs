@@ -180,7 +180,8 @@ pub async fn observe(h: &Harness, agreement: &str) -> (Observed, usize) {
         pending.len()
     );
     let mut handed: BTreeMap<String, usize> = BTreeMap::new();
-    for id in plan(h).handed_over() {
+    let handed_over = h.faults.as_ref().map(|p| p.handed_over());
+    for id in handed_over.unwrap_or_default() {
         *handed.entry(id).or_default() += 1;
     }
     let mut webhooks = Vec::new();
