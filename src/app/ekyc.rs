@@ -16,13 +16,12 @@ use crate::ports::{Condition, Item, Write};
 pub struct EkycCallback {
     pub agreement_id: String,
     pub party_id: String,
-    #[schema(value_type = String, example = "approved")]
     pub result: EkycResult,
     /// The provider's reference for the verification (kept for the audit).
     pub reference: String,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EkycResult {
     Pending,

@@ -9,10 +9,12 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::auth::Portal;
 use super::extract::{Path, Query};
+use super::openapi::wire_names;
 use super::{ApiState, parse_json};
 use crate::app::agreements::{self, CreateAgreement, DocumentBody, ListFilter};
 use crate::app::audit::{AuditEntry, ChainCheck};
@@ -58,17 +60,36 @@ pub struct DocumentRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartyRequest {
-    #[schema(value_type = String, example = "purchaser")]
+    #[schema(schema_with = role_names)]
     pub role: Role,
     pub name: String,
-    #[schema(value_type = String, example = "mykad")]
+    #[schema(schema_with = id_type_names)]
     pub id_type: IdType,
     pub id_number: String,
     pub email: String,
     pub order: u32,
-    #[schema(value_type = String, example = "sign")]
+    #[schema(schema_with = action_names)]
     pub action: Action,
     pub deadline: DateTime<Utc>,
+}
+
+fn role_names() -> Object {
+    use Role::*;
+    wire_names(&[
+        Purchaser,
+        DeveloperSignatory,
+        Landowner,
+        LandownerWitness,
+        Other,
+    ])
+}
+
+fn id_type_names() -> Object {
+    wire_names(&[IdType::Mykad, IdType::Passport])
+}
+
+fn action_names() -> Object {
+    wire_names(&[Action::Sign, Action::Review])
 }
 
 #[derive(Debug, Serialize, ToSchema)]

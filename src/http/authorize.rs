@@ -97,7 +97,6 @@ async fn authorize_signature(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OtpBody {
-    #[schema(value_type = String, example = "sign")]
     pub purpose: Purpose,
 }
 

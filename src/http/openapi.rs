@@ -6,6 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response};
 
@@ -143,6 +144,15 @@ fn error_content(response: &mut Response) {
         .content
         .entry("application/json".to_owned())
         .or_insert_with(|| RefOr::T(ContentBuilder::new().schema(Some(schema)).build()));
+}
+
+/// A domain enum's wire names as a string enum (the domain crate knows no utoipa).
+pub(crate) fn wire_names<T: Serialize>(variants: &[T]) -> Object {
+    let names = variants.iter().filter_map(|v| serde_json::to_value(v).ok());
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .build()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 """Seeds a running `hims serve` for schemathesis: one agreement (the FLOW.md
 example, two parties), the first party's eKYC approved (so the signer routes
-reach their handlers), and prints shell `export` lines for the ids and the
-first party's link token. Standard library only.
+reach their handlers), and prints shell `export` lines for the ids, the
+first party's link token and the second party's id. Standard library only.
 
 Usage: seed.py <base-url>; needs HIMS_PORTAL_TOKEN and HIMS_EKYC_SECRET.
 """
@@ -81,6 +81,8 @@ values = {
     "ST_AGREEMENT_ID": agreement["id"],
     "ST_SERIAL": agreement["serial"],
     "ST_SIGNER_TOKEN": link_token(first["email"]),
+    # The witness: signed eKYC callbacks name her, so they reach the state machine.
+    "ST_EKYC_PARTY_ID": agreement["parties"][1]["id"],
 }
 for name, value in values.items():
     print(f"export {name}={shlex.quote(value)}")
