@@ -64,9 +64,11 @@ fn honest() -> Signed {
     signed_espa(<[u8]>::to_vec)
 }
 
-fn artifact(name: &str, pdf: &[u8]) -> PathBuf {
+/// Writes the file and the CA that signed it (`<name>.ca.pem`, for pyHanko's `--trust`).
+fn artifact(signed: &Signed, name: &str, pdf: &[u8]) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/artifacts/attacks");
     std::fs::create_dir_all(&dir).expect("artifacts dir");
+    std::fs::copy(&signed.pki.ca_pem, dir.join(format!("{name}.ca.pem"))).expect("copy CA");
     write_temp(&dir, &format!("{name}.pdf"), pdf)
 }
 
@@ -74,7 +76,7 @@ fn artifact(name: &str, pdf: &[u8]) -> PathBuf {
 /// as a whole is not valid.
 #[track_caller]
 fn assert_rejected(signed: &Signed, name: &str, pdf: &[u8], attacked: &[usize]) {
-    artifact(name, pdf);
+    artifact(signed, name, pdf);
     let report = signed.verify(pdf);
     assert_eq!(report.signatures.len(), SIGNATURES, "{name}: {report:#?}");
     assert!(!report.all_valid(), "{name}: {report:#?}");
@@ -105,7 +107,7 @@ fn assert_all_modified(signed: &Signed, name: &str, pdf: &[u8]) {
 /// followed by more than form filling.
 #[track_caller]
 fn assert_pyhanko_rejects(signed: &Signed, name: &str, pdf: &[u8]) {
-    let path = artifact(name, pdf);
+    let path = artifact(signed, name, pdf);
     let Some(reports) = pyhanko_reports(&signed.pki.ca_pem, &path) else {
         return;
     };
@@ -207,6 +209,66 @@ impl Update {
         self.entries.push((id, None));
     }
 
+    /// Like `finish`, but `compressed` objects go into one new object stream and the section is
+    /// a cross-reference stream (type 0 rows for freed numbers).
+    fn finish_as_stream(mut self, compressed: &[(u32, Object)]) -> Vec<u8> {
+        let mut rows: Vec<(u32, [u8; 7])> = Vec::new();
+        let row = |kind: u8, field2: u32, field3: u16| {
+            let mut r = [kind, 0, 0, 0, 0, 0, 0];
+            r[1..5].copy_from_slice(&field2.to_be_bytes());
+            r[5..7].copy_from_slice(&field3.to_be_bytes());
+            r
+        };
+        if !compressed.is_empty() {
+            let (mut header, mut body) = (String::new(), Vec::new());
+            for (id, object) in compressed {
+                header.push_str(&format!("{id} {} ", body.len()));
+                body.extend_from_slice(&serialize(object));
+                body.push(b' ');
+            }
+            let container = self.next_id;
+            self.next_id += 1;
+            let mut content = header.clone().into_bytes();
+            content.extend_from_slice(&body);
+            let stream = Stream::new(
+                dictionary! { "Type" => "ObjStm", "N" => compressed.len() as i64, "First" => header.len() as i64 },
+                content,
+            );
+            self.put(container, &Object::Stream(stream));
+            for (index, (id, _)) in compressed.iter().enumerate() {
+                rows.push((*id, row(2, container, index as u16)));
+            }
+        }
+        for (id, entry) in &self.entries {
+            let r = match entry {
+                Some(at) => row(1, *at as u32, 0),
+                None => row(0, 0, 1),
+            };
+            rows.push((*id, r));
+        }
+        let xref_id = self.next_id;
+        self.next_id += 1;
+        let xref_at = self.out.len();
+        rows.push((xref_id, row(1, xref_at as u32, 0)));
+        rows.sort_by_key(|(id, _)| *id);
+        let index: Vec<Object> = rows
+            .iter()
+            .flat_map(|(id, _)| [Object::Integer(i64::from(*id)), Object::Integer(1)])
+            .collect();
+        let mut dict = self.trailer.clone();
+        dict.set("Type", "XRef");
+        dict.set("Size", i64::from(self.next_id));
+        dict.set("Prev", self.prev as i64);
+        dict.set("W", vec![1.into(), 4.into(), 2.into()]);
+        dict.set("Index", index);
+        let data: Vec<u8> = rows.iter().flat_map(|(_, r)| *r).collect();
+        let mut object = format!("{xref_id} 0 obj\n").into_bytes();
+        object.extend_from_slice(&serialize(&Object::Stream(Stream::new(dict, data))));
+        object.extend_from_slice(format!("\nendobj\nstartxref\n{xref_at}\n%%EOF\n").as_bytes());
+        self.out.extend_from_slice(&object);
+        self.out
+    }
+
     fn finish(mut self) -> Vec<u8> {
         let xref_at = self.out.len();
         let mut text = String::from("xref\n");
@@ -299,7 +361,7 @@ fn annots(page: &Page) -> Vec<Object> {
 #[test]
 fn the_untouched_original_verifies() {
     let signed = honest();
-    artifact("original", &signed.pdf);
+    artifact(&signed, "original", &signed.pdf);
     let report = signed.verify(&signed.pdf);
     assert_eq!(report.signatures.len(), SIGNATURES);
     assert!(report.all_valid(), "{report:#?}");
@@ -514,6 +576,27 @@ fn isa_new_revision_replaces_a_font() {
     assert_all_modified(&signed, "isa-font", &pdf);
 }
 
+/// A page change (turned upside down) hidden in an object stream behind a cross-reference
+/// stream.
+#[test]
+fn isa_page_changed_in_an_object_stream() {
+    let signed = honest();
+    let page = page_one(&signed.pdf);
+    let mut rotated = page.dict.clone();
+    rotated.set("Rotate", 180);
+    let pdf = Update::on(&signed.pdf).finish_as_stream(&[(page.id.0, Object::Dictionary(rotated))]);
+    assert_all_modified(&signed, "isa-object-stream", &pdf);
+    // The same kind of section holding only a new object is no change at all: the one above
+    // is caught for what it changes, not for how it is written.
+    let mut update = Update::on(&signed.pdf);
+    let fresh = update.next_id;
+    update.next_id += 1;
+    let harmless = update.finish_as_stream(&[(fresh, Object::string_literal("unused"))]);
+    artifact(&signed, "isa-object-stream-new-object-only", &harmless);
+    let report = signed.verify(&harmless);
+    assert!(report.all_valid(), "{report:#?}");
+}
+
 #[test]
 fn isa_content_appended_without_a_cross_reference_section() {
     let signed = honest();
@@ -664,6 +747,15 @@ fn shadow_hide_frees_the_overlay_object() {
     update.free(overlay_id(&signed.pdf));
     let pdf = update.finish();
     assert_all_modified(&signed, "shadow-hide-free", &pdf);
+}
+
+#[test]
+fn shadow_hide_frees_the_overlay_object_in_a_cross_reference_stream() {
+    let signed = signed_espa(prepare_overlay);
+    let mut update = Update::on(&signed.pdf);
+    update.free(overlay_id(&signed.pdf));
+    let pdf = update.finish_as_stream(&[]);
+    assert_all_modified(&signed, "shadow-hide-free-xref-stream", &pdf);
 }
 
 /// Prepared before signing: a text field showing the price; returns the file.
