@@ -99,6 +99,10 @@ impl From<StoreError> for AppError {
             StoreError::ConditionFailed { .. } | StoreError::Conflict => {
                 Self::conflict("concurrent_update")
             }
+            StoreError::Invalid(reason) => {
+                tracing::warn!(%reason, "store refused the request");
+                Self::bad_request("request_invalid")
+            }
             StoreError::Unavailable(reason) => {
                 tracing::error!(%reason, "store unavailable");
                 Self::new(ErrorKind::Unavailable, "service_unavailable")

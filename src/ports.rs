@@ -123,6 +123,10 @@ pub enum StoreError {
     /// Two transactions touched the same item at once; safe to retry.
     #[error("transaction conflict")]
     Conflict,
+    /// The request cannot be served as asked, now or later: a cursor the store
+    /// did not issue, a transaction over the limits, a key written twice.
+    #[error("invalid store request: {0}")]
+    Invalid(String),
     #[error("store unavailable: {0}")]
     Unavailable(String),
 }

@@ -68,3 +68,18 @@ async fn a_signer_body_that_is_not_json_is_415() {
     .await
     .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 }
+
+#[tokio::test]
+async fn a_cursor_we_did_not_issue_is_400_cursor_invalid() {
+    let h = Harness::new();
+    // "~~" (base64url "fn4") would sort past the listing's end; "%%" is not base64.
+    for cursor in ["fn4", "%25%25", ""] {
+        h.portal(
+            Method::GET,
+            &format!("/v1/agreements?cursor={cursor}"),
+            None,
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "cursor_invalid");
+    }
+}

@@ -240,7 +240,8 @@ pub async fn list(
             B64.decode(cursor)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
-                .filter(|sk| !sk.is_empty() && sk.len() <= 200)
+                // Listing keys sort below "~", the range's end: no range upside down.
+                .filter(|sk| !sk.is_empty() && sk.len() <= 200 && sk.as_str() < "~")
                 .ok_or_else(|| AppError::bad_request("cursor_invalid"))?,
         ),
     };

@@ -28,6 +28,10 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Kandungan permintaan tidak dapat dibaca.",
             "The request body could not be read.",
         ),
+        "request_invalid" => (
+            "Permintaan ini tidak dapat diproses seperti yang diminta.",
+            "The request cannot be processed as asked.",
+        ),
         "path_invalid" => (
             "Alamat permintaan tidak sah.",
             "The request path is not valid.",
@@ -350,6 +354,7 @@ mod tests {
             "body_unreadable",
             "unsupported_media_type",
             "path_invalid",
+            "request_invalid",
             "query_invalid",
             "method_not_allowed",
             "token_missing",

@@ -41,6 +41,7 @@ macro_rules! store_contract_tests {
                 query_descending,
                 query_pages_with_cursor,
                 query_descending_pages_with_cursor,
+                a_cursor_the_store_did_not_issue_is_invalid,
                 due_index,
                 lookup_index,
                 index_entry_follows_the_latest_put,
@@ -446,7 +447,10 @@ pub async fn rejects_two_writes_on_one_key(f: &Fixture<dyn Store>) {
             increment(&k, 1, None),
         ])
         .await;
-    assert!(result.is_err(), "two writes on one key were accepted");
+    assert!(
+        matches!(result, Err(StoreError::Invalid(_))),
+        "two writes on one key: {result:?}"
+    );
     assert!(absent(store, &k).await && absent(store, &other).await);
 }
 
@@ -458,7 +462,10 @@ pub async fn rejects_more_than_100_writes(f: &Fixture<dyn Store>) {
     let result = store
         .transact(keys.iter().map(|k| put(item(k, json!(0)))).collect())
         .await;
-    assert!(result.is_err(), "101 writes were accepted");
+    assert!(
+        matches!(result, Err(StoreError::Invalid(_))),
+        "101 writes: {result:?}"
+    );
     assert!(absent(store, &keys[0]).await);
 }
 
@@ -708,6 +715,24 @@ pub async fn query_pages_with_cursor(f: &Fixture<dyn Store>) {
         sort_keys(&all),
         sks[3..17].iter().map(String::as_str).collect::<Vec<_>>()
     );
+}
+
+pub async fn a_cursor_the_store_did_not_issue_is_invalid(f: &Fixture<dyn Store>) {
+    let store = &*f.port;
+    let pk = format!("{}#AGR#forged", f.ns);
+    seed(store, &pk, &["EV#0001"]).await;
+    for cursor in ["not a cursor", "e30", "W10"] {
+        let query = Query {
+            cursor: Some(cursor.to_owned()),
+            ..Query::prefix(&pk, "EV#")
+        };
+        let result = store.query(&query).await;
+        assert!(
+            matches!(result, Err(StoreError::Invalid(_))),
+            "cursor {cursor:?}: {:?}",
+            result.map(|p| p.items.len())
+        );
+    }
 }
 
 pub async fn query_descending_pages_with_cursor(f: &Fixture<dyn Store>) {

@@ -191,13 +191,13 @@ fn corrupt(what: &str) -> StoreError {
 
 fn validate(writes: &[Write]) -> Result<(), StoreError> {
     if writes.len() > MAX_WRITES {
-        return Err(StoreError::Unavailable(format!(
+        return Err(StoreError::Invalid(format!(
             "a transaction holds at most {MAX_WRITES} writes"
         )));
     }
     let mut seen = HashSet::new();
     if !writes.iter().all(|w| seen.insert(write_key(w))) {
-        return Err(StoreError::Unavailable(
+        return Err(StoreError::Invalid(
             "a transaction may write each item only once".into(),
         ));
     }
@@ -372,7 +372,7 @@ impl Cursor {
     }
 
     fn decode(s: &str) -> Result<Self, StoreError> {
-        let invalid = || StoreError::Unavailable("invalid cursor".into());
+        let invalid = || StoreError::Invalid("invalid cursor".into());
         let json = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
         serde_json::from_slice(&json).map_err(|_| invalid())
     }
@@ -579,13 +579,10 @@ mod tests {
 
     #[test]
     fn cursor_rejects_garbage() {
-        assert!(matches!(
-            Cursor::decode("%%%"),
-            Err(StoreError::Unavailable(_))
-        ));
+        assert!(matches!(Cursor::decode("%%%"), Err(StoreError::Invalid(_))));
         assert!(matches!(
             Cursor::decode(&URL_SAFE_NO_PAD.encode("[1]")),
-            Err(StoreError::Unavailable(_))
+            Err(StoreError::Invalid(_))
         ));
     }
 }

@@ -259,7 +259,7 @@ pub fn decode_item(attrs: &Attributes) -> Result<Item, StoreError> {
 }
 
 fn bad_cursor() -> StoreError {
-    StoreError::Unavailable("the query cursor is not valid".to_owned())
+    StoreError::Invalid("the query cursor is not valid".to_owned())
 }
 
 /// The cursor that continues a query after `attrs`: its table key plus, for an

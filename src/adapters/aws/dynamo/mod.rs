@@ -274,14 +274,14 @@ impl DynamoStore {
 /// generic validation error; the port's limits are checked here first.
 fn check_transaction_shape(writes: &[Write]) -> Result<(), StoreError> {
     if writes.len() > MAX_TRANSACTION_WRITES {
-        return Err(StoreError::Unavailable(format!(
+        return Err(StoreError::Invalid(format!(
             "a transaction takes at most {MAX_TRANSACTION_WRITES} writes"
         )));
     }
     let mut keys: Vec<&crate::ports::Key> = writes.iter().map(write_key).collect();
     keys.sort_unstable();
     if keys.windows(2).any(|pair| pair[0] == pair[1]) {
-        return Err(StoreError::Unavailable(
+        return Err(StoreError::Invalid(
             "a transaction writes one key twice".to_owned(),
         ));
     }
@@ -303,6 +303,9 @@ where
     match err.code() {
         Some("ConditionalCheckFailedException") => StoreError::ConditionFailed { index: Some(0) },
         Some("TransactionConflictException") => StoreError::Conflict,
+        // DynamoDB refuses what it cannot do as asked (an item over 400 KB, a
+        // key range upside down): retrying will not help.
+        Some("ValidationException") => StoreError::Invalid(describe(err)),
         _ => StoreError::Unavailable(describe(err)),
     }
 }
