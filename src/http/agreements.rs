@@ -92,6 +92,11 @@ fn action_names() -> Object {
     wire_names(&[Action::Sign, Action::Review])
 }
 
+fn state_names() -> Object {
+    use AgreementState::*;
+    wire_names(&[InProgress, ChangesRequested, Completed, Expired, Cancelled])
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementView {
     pub id: String,
@@ -350,7 +355,7 @@ async fn create_agreement(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// in_progress, changes_requested, completed, expired, cancelled
+    #[param(schema_with = state_names)]
     status: Option<String>,
     project_code: Option<String>,
     /// RFC 3339; only agreements updated at or after it.
