@@ -124,6 +124,8 @@ pub struct Fired {
 #[derive(Default)]
 struct State {
     counting: bool,
+    count: u64,
+    /// Names of the calls, kept only by a run that counts without a fault.
     calls: Vec<&'static str>,
     per_op: BTreeMap<&'static str, u64>,
     armed: Option<Fault>,
@@ -146,6 +148,7 @@ impl FaultPlan {
     pub fn arm(&self, fault: Option<Fault>) {
         let mut state = self.lock();
         state.counting = true;
+        state.count = 0;
         state.calls.clear();
         state.per_op.clear();
         state.armed = fault;
@@ -159,7 +162,8 @@ impl FaultPlan {
         state.armed = None;
     }
 
-    /// The calls from the last [`FaultPlan::arm`] to [`FaultPlan::disarm`], in order.
+    /// The calls from the last [`FaultPlan::arm`] with no fault to
+    /// [`FaultPlan::disarm`], in order (a run with a fault only counts them).
     pub fn calls(&self) -> Vec<&'static str> {
         self.lock().calls.clone()
     }
@@ -183,14 +187,17 @@ impl FaultPlan {
         if !state.counting {
             return None;
         }
-        state.calls.push(op);
-        let call = state.calls.len() as u64;
+        state.count += 1;
+        let call = state.count;
         let nth = {
             let n = state.per_op.entry(op).or_default();
             *n += 1;
             *n
         };
-        let fault = state.armed.clone()?;
+        let Some(fault) = state.armed.clone() else {
+            state.calls.push(op);
+            return None;
+        };
         let hit = match &fault.at {
             At::Call(k) => *k == call,
             At::Op(name, n) => name == op && *n == nth,
@@ -198,7 +205,9 @@ impl FaultPlan {
         if !hit {
             return None;
         }
+        // One fault per arming: nothing more to count.
         state.armed = None;
+        state.counting = false;
         state.fired = Some(Fired {
             call,
             op,
@@ -447,6 +456,13 @@ mod tests {
             .collect();
         assert_eq!(modes, [None, None, Some(Mode::Before), None]);
         assert_eq!(plan.fired().map(|f| f.call), Some(3));
-        assert_eq!(plan.calls().len(), 4);
+
+        plan.arm(None);
+        plan.decide("blobs.put");
+        plan.decide("store.get");
+        plan.disarm();
+        plan.decide("mailer.send");
+        assert_eq!(plan.calls(), ["blobs.put", "store.get"]);
+        assert_eq!(plan.fired(), None);
     }
 }
