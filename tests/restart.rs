@@ -34,19 +34,25 @@ struct Server {
 }
 
 impl Server {
-    /// Starts the server on `data` and waits for `/healthz`.
+    /// Starts the server on `data` and waits for `/healthz`. Tries another
+    /// port if the child exits first (someone took the free port meanwhile).
     async fn start(data: &Path, fault: Option<&str>) -> Self {
-        let mut server = Self::spawn(data, fault);
-        server
-            .poll("/healthz answers", async |s| {
-                s.http
-                    .get(format!("{}/healthz", s.url))
-                    .send()
-                    .await
-                    .is_ok()
-            })
-            .await;
-        server
+        for _ in 0..3 {
+            let mut server = Self::spawn(data, fault);
+            for _ in 0..600 {
+                if server.child.try_wait().expect("child status").is_some() {
+                    break;
+                }
+                let health = server.http.get(format!("{}/healthz", server.url));
+                if health.send().await.is_ok() {
+                    return server;
+                }
+                tokio::time::sleep(POLL).await;
+            }
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+        }
+        panic!("hims serve did not start; see serve.log in the data folder");
     }
 
     /// Starts the server on `data` with `fault` as `HIMS_DEV_FAULT`, without waiting.
