@@ -5,7 +5,7 @@
 # agreement and a signer link (tests/schemathesis/seed.py), runs every phase
 # with a fixed seed and checks no 5xx and no schema violation
 # (tests/schemathesis/schemathesis.toml), stops the server, prints one line.
-# ST_MAX_EXAMPLES (default 60) bounds the run, ST_SEED (default 20260) picks it;
+# ST_MAX_EXAMPLES (default 150) bounds the run, ST_SEED (default 20260) picks it;
 # exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +53,7 @@ eval "$(python3 tests/schemathesis/seed.py "$base")"
 status=0
 (cd "$work" && SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$root/tests/schemathesis" \
   "$root/$venv/bin/st" --config-file "$root/tests/schemathesis/schemathesis.toml" \
-  run "$base/openapi.json" --max-examples "${ST_MAX_EXAMPLES:-60}" --seed "${ST_SEED:-20260}" \
+  run "$base/openapi.json" --max-examples "${ST_MAX_EXAMPLES:-150}" --seed "${ST_SEED:-20260}" \
   --workers 2 --no-color --generation-database none) >"$work/st.log" 2>&1 || status=$?
 cat "$work/st.log"
 if grep -qE "panicked|ERROR" "$work/serve.log"; then
