@@ -66,3 +66,49 @@ impl Rng for SeededRng {
         }
     }
 }
+
+/// Writes `total` copies of the example agreement straight into `store`, 100
+/// per transaction, `due` of them with deadlines that have passed by
+/// `now + 30 days`; returns that time. For the sweep's scale test and benchmark.
+pub async fn fill_agreements(
+    store: &dyn crate::ports::Store,
+    now: DateTime<Utc>,
+    total: usize,
+    due: usize,
+) -> crate::error::AppResult<DateTime<Utc>> {
+    use crate::app::repo::{self, AgreementRecord};
+    use crate::domain::{Agreement, AgreementId, NewAgreement, PartyId};
+    use crate::ports::{Condition, Write};
+
+    let template: NewAgreement = serde_json::from_value(crate::example::create_request(now))
+        .map_err(|_| crate::error::AppError::internal("example_unreadable"))?;
+    let mut writes = Vec::new();
+    for n in 0..total {
+        let mut new = template.clone();
+        let days = if n < due { 20 } else { 60 };
+        for party in &mut new.parties {
+            party.deadline = now + Duration::days(days);
+        }
+        let ids = (0..new.parties.len())
+            .map(|p| PartyId(format!("pty_{n}_{p}")))
+            .collect();
+        let agreement = Agreement::create(AgreementId(format!("agr_{n:07}")), ids, new, now)?;
+        let record = AgreementRecord {
+            agreement: agreement.agreement,
+            developer_email: None,
+            audit: Default::default(),
+            revisions: vec![],
+            reminder_offsets_secs: vec![],
+            reminders_done: Default::default(),
+            email_status: Default::default(),
+        };
+        writes.push(Write::Put {
+            item: repo::agreement_item(&record),
+            condition: Condition::NotExists,
+        });
+        if writes.len() == 100 || n + 1 == total {
+            store.transact(std::mem::take(&mut writes)).await?;
+        }
+    }
+    Ok(now + Duration::days(30))
+}

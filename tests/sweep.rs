@@ -4,10 +4,7 @@
 mod support;
 
 use chrono::Duration;
-use hims_esign::app::repo::{self, AgreementRecord};
 use hims_esign::app::sweep;
-use hims_esign::domain::{Agreement, AgreementId, NewAgreement, PartyId};
-use hims_esign::ports::{Condition, Write};
 use support::{Harness, party_ids};
 
 #[tokio::test]
@@ -90,49 +87,9 @@ async fn reminds_once_then_expires_once_and_tells_the_developer() {
 /// Writes `total` agreements straight into the store, `due` of them with a
 /// deadline that has passed by `now + 30 days`; returns that time.
 async fn fill(h: &Harness, total: usize, due: usize) -> chrono::DateTime<chrono::Utc> {
-    let now = h.now();
-    let template: NewAgreement =
-        serde_json::from_value(hims_esign::example::create_request(now)).unwrap();
-    let mut writes = Vec::new();
-    for n in 0..total {
-        let mut new = template.clone();
-        let days = if n < due { 20 } else { 60 };
-        for party in &mut new.parties {
-            party.deadline = now + Duration::days(days);
-        }
-        let ids = (0..new.parties.len())
-            .map(|p| PartyId(format!("pty_{n}_{p}")))
-            .collect();
-        let agreement = Agreement::create(AgreementId(format!("agr_{n:06}")), ids, new, now)
-            .unwrap()
-            .agreement;
-        let record = AgreementRecord {
-            agreement,
-            developer_email: None,
-            audit: Default::default(),
-            revisions: vec![],
-            reminder_offsets_secs: vec![],
-            reminders_done: Default::default(),
-            email_status: Default::default(),
-        };
-        writes.push(Write::Put {
-            item: repo::agreement_item(&record),
-            condition: Condition::NotExists,
-        });
-        if writes.len() == 100 {
-            h.runtime
-                .app
-                .ports
-                .store
-                .transact(std::mem::take(&mut writes))
-                .await
-                .unwrap();
-        }
-    }
-    if !writes.is_empty() {
-        h.runtime.app.ports.store.transact(writes).await.unwrap();
-    }
-    now + Duration::days(30)
+    hims_esign::testing::fill_agreements(h.runtime.app.ports.store.as_ref(), h.now(), total, due)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
