@@ -15,9 +15,11 @@ async fn a_path_segment_that_is_not_utf8_is_400_path_invalid() {
     h.portal(Method::GET, "/v1/agreements/%FF%FE", None)
         .await
         .assert_error(StatusCode::BAD_REQUEST, "path_invalid");
-    h.call(Method::GET, "/s/%C3%28", &[], Body::empty())
-        .await
-        .assert_error(StatusCode::BAD_REQUEST, "path_invalid");
+    for path in ["/s/%C3%28", "/verify/%FF"] {
+        h.call(Method::GET, path, &[], Body::empty())
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "path_invalid");
+    }
 }
 
 #[tokio::test]

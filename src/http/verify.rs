@@ -4,14 +4,14 @@
 
 mod pages;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::ApiState;
-use super::extract::Query;
+use super::extract::{Path, Query};
 use crate::app::verify::{self, UPLOAD_MAX_BYTES, UploadReport, VerifyReport};
 use crate::error::{AppError, AppResult, ErrorKind};
 
