@@ -54,11 +54,13 @@ for target in $(cargo fuzz list); do
     else
         status=FAILED
         failed+=("$target")
-        grep -E -A40 'panicked|ERROR: libFuzzer|==ERROR' "$log" | head -60 || tail -40 "$log"
+        # The panic and where the input went; not the input itself (cargo fuzz prints it in full).
+        grep -a -E 'panicked|^assertion|ERROR: libFuzzer|Test unit written|Reproduce|cargo fuzz run' "$log" |
+            cut -c1-300 || true
     fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)
+    cov=$({ grep -a -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" || true; } | tail -1)
     summary+=("$(printf '%-14s %-6s %10s execs %7s exec/s  %s' "$target" "$status" "${execs:-?}" "${rate:-?}" "${cov:-}")")
 done
 

@@ -97,6 +97,9 @@ pub fn pdf_error(e: EspaError) -> AppError {
         EspaError::Encrypted => "pdf_encrypted",
         EspaError::Empty | EspaError::NotPdf => "pdf_not_a_pdf",
         EspaError::Corrupt(_) | EspaError::NoPages => "pdf_corrupt",
+        // The slots are ours and valid, so a bad slot here is a portal field
+        // already named like one of them.
+        EspaError::AlreadySigned | EspaError::BadSlot(_) => "pdf_has_signature_fields",
         other => {
             tracing::error!(error = %other, "eSPA rendering failed");
             return AppError::internal("pdf_render_failed");
@@ -135,4 +138,24 @@ pub async fn store_revision(
         created_at: now,
         reason: reason.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    /// Found by fuzz/fuzz_targets/portal_pdf.rs: a portal PDF with a signed
+    /// field, or a field named like ours, was answered with a 500.
+    #[test]
+    fn a_portal_pdf_with_signature_fields_is_a_422() {
+        let clash = EspaError::BadSlot("field name \"sig_pembeli_1\" already exists".into());
+        for e in [EspaError::AlreadySigned, clash] {
+            let error = pdf_error(e);
+            assert_eq!(
+                (error.kind, error.code),
+                (ErrorKind::Unprocessable, "pdf_has_signature_fields")
+            );
+        }
+    }
 }

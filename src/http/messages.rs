@@ -48,6 +48,10 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "The PDF is encrypted and cannot be used.",
         ),
         "pdf_not_a_pdf" => ("Dokumen bukan fail PDF.", "The document is not a PDF file."),
+        "pdf_has_signature_fields" => (
+            "Fail PDF sudah mempunyai tandatangan atau medan bernama seperti medan tandatangan kami (sig_...). Sila hantar tanpanya.",
+            "The PDF already has a signature or a field named like our signature fields (sig_...). Please send it without them.",
+        ),
         "verify_pdf_too_large" => (
             "Fail PDF untuk disemak melebihi 4 MB.",
             "The PDF to check is larger than 4 MB.",
@@ -371,6 +375,7 @@ mod tests {
             "pdf_encrypted",
             "pdf_too_large",
             "pdf_not_a_pdf",
+            "pdf_has_signature_fields",
             "verify_pdf_too_large",
             "pdf_missing",
             "verify_media_type",
