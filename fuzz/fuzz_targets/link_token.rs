@@ -57,9 +57,10 @@ fuzz_target!(|data: &[u8]| {
     let reply = service.call(request);
     // No agreement exists: no token opens a session.
     assert!(!reply.status.is_success(), "{}", reply.json);
-    if let Err(e) = verified {
-        if e.code == "link_invalid" && token.trim() == token {
-            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.json);
-        }
+    if let Err(e) = verified
+        && e.code == "link_invalid"
+        && token.trim() == token
+    {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.json);
     }
 });
