@@ -384,7 +384,7 @@ fn select_page(conn: &Connection, columns: Columns, query: &Query) -> Result<Pag
         SortRange::Between { from, to } => (from.clone(), Some(to.clone())),
     };
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let sql = page_sql(columns, query.descending);
+    let sql = page_sql(columns, query.descending, to.is_some());
     let limit = query.limit.max(1);
     // One row more than asked tells whether another page follows.
     let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
@@ -422,20 +422,28 @@ fn select_page(conn: &Connection, columns: Columns, query: &Query) -> Result<Pag
 
 /// A page of a partition: `?1` partition, `?2`..`?3` sort range (`?3` NULL for
 /// none), `?4`..`?6` the cursor (NULL for the first page), `?7` the row limit.
+/// The upper bound is written only when there is one: `(?3 IS NULL OR sort < ?3)`
+/// cannot bound the index search, and a page then scans to the partition's end.
 fn page_sql(
     Columns {
         partition, sort, ..
     }: Columns,
     descending: bool,
+    bounded: bool,
 ) -> String {
     let (after, order) = if descending {
         ("<", "DESC")
     } else {
         (">", "ASC")
     };
+    let upper = if bounded {
+        format!("{sort} < ?3")
+    } else {
+        "?3 IS NULL".to_owned()
+    };
     format!(
         "SELECT {ITEM_COLUMNS} FROM items
-         WHERE {partition} = ?1 AND {sort} >= ?2 AND (?3 IS NULL OR {sort} < ?3)
+         WHERE {partition} = ?1 AND {sort} >= ?2 AND {upper}
            AND (?4 IS NULL OR ({sort}, pk, sk) {after} (?4, ?5, ?6))
          ORDER BY {sort} {order}, pk {order}, sk {order} LIMIT ?7"
     )
@@ -540,10 +548,18 @@ mod tests {
             (Columns::of(Index::Due), "items_due"),
             (Columns::of(Index::Lookup), "items_lookup"),
         ];
-        for ((columns, name), descending) in
-            indexes.into_iter().flat_map(|i| [(i, false), (i, true)])
-        {
-            let sql = format!("EXPLAIN QUERY PLAN {}", page_sql(columns, descending));
+        for ((columns, name), descending, bounded) in indexes.into_iter().flat_map(|i| {
+            [
+                (i, false, false),
+                (i, true, false),
+                (i, false, true),
+                (i, true, true),
+            ]
+        }) {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN {}",
+                page_sql(columns, descending, bounded)
+            );
             let plan: Vec<String> = conn
                 .prepare(&sql)?
                 .query_map(params!["P", "", None::<String>, "a", "b", "c", 10], |row| {
@@ -554,6 +570,11 @@ mod tests {
                 .iter()
                 .any(|step| step.starts_with("SEARCH") && step.contains(name));
             assert!(on_index, "{name} plan: {plan:?}");
+            // An upper bound ends the search (else a page scans to the partition's end).
+            let ends = plan
+                .iter()
+                .any(|step| step.contains(&format!("{}<?", columns.sort)));
+            assert_eq!(ends, bounded, "{name} upper bound: {plan:?}");
             assert!(
                 !plan.iter().any(|step| step.contains("TEMP B-TREE")),
                 "{name} sorts: {plan:?}"
