@@ -41,7 +41,7 @@ echo "== 4. expiry sweep reads at scale" >&2
 reads() { awk -v k="sweep_items_read_$1" '$1 == k {print $2}' "$out/sweep.txt"; }
 
 elapsed=$(( $(date +%s) - started ))
-python3 - "$ours" "$pyhanko" "$signpdf" "$(value argon2_verifications_per_second)" "$(value sign_path_per_second)" \
+python3 - "$ours" "$pyhanko" "$signpdf" "$(value argon2_floor_per_second)" "$(value sign_path_per_second)" \
   "$(value authorize_per_second)" "$(reads 10000)" "$(reads 1000000)" "$elapsed" "$(nproc)" <<'PYEOF'
 import sys
 ours, pyhanko, signpdf, floor, sign_path, authorize = map(float, sys.argv[1:7])

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --locked -q --release -p hims-esign --bin hims -p hims-load
+[ -n "${HIMS_LOAD_NO_BUILD:-}" ] || cargo build --locked -q --release -p hims-esign --bin hims -p hims-load
 target="${CARGO_TARGET_DIR:-target}/release"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 data="$(mktemp -d)"

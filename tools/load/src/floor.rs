@@ -12,6 +12,7 @@ use crate::LoadError;
 #[derive(Debug, Clone, Copy)]
 pub struct Floor {
     pub threads: usize,
+    pub duration: Duration,
     pub per_sec: f64,
     /// Mean wall time of one verification on one thread.
     pub ms_each: f64,
@@ -57,6 +58,7 @@ pub fn measure(threads: usize, duration: Duration) -> Result<Floor, LoadError> {
     let count = done.load(Ordering::Relaxed) as f64;
     let floor = Floor {
         threads,
+        duration,
         per_sec: count / elapsed,
         ms_each: 1000.0 * elapsed * threads.max(1) as f64 / count.max(1.0),
     };
