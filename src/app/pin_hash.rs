@@ -1,13 +1,13 @@
 //! Certificate PINs at rest: Argon2id in PHC string form. Parameters are at
 //! least OWASP's minimum for Argon2id (m = 19 MiB, t = 2, p = 1); the salt
-//! comes from the `Rng` port. Hashing is slow on purpose: call it from
-//! `spawn_blocking` (see [`hash_blocking`]).
+//! comes from the `Rng` port. Hashing is slow on purpose: async callers use
+//! [`hash_blocking`] and [`verify_blocking`], which run it on threads of its own.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 use zeroize::Zeroizing;
 
 use crate::error::{AppError, AppResult};
@@ -41,33 +41,56 @@ pub fn verify(pin: &[u8], phc: &str) -> AppResult<bool> {
     Ok(Argon2::default().verify_password(pin, &parsed).is_ok())
 }
 
-/// Argon2 runs at once: one per core. More only queue on the cores while each
-/// holds its 19 MiB (64 concurrent PIN checks made a 2.4 GB server).
-fn cores() -> &'static Semaphore {
-    static CORES: OnceLock<Semaphore> = OnceLock::new();
-    CORES.get_or_init(|| {
-        Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Argon2 runs on a few threads of its own, one per core. More would only queue on the
+/// cores while each held its 19 MiB; and on tokio's blocking pool every thread that ever
+/// ran a hash kept its own malloc arena with a freed 19 MiB block in it (64 concurrent
+/// PIN checks made a 1.4 GB server). A fixed set of threads reuses the same few blocks.
+fn workers() -> &'static mpsc::Sender<Job> {
+    static WORKERS: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+    WORKERS.get_or_init(|| {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        for n in 0..cores {
+            let queue = Arc::clone(&queue);
+            let next = move || queue.lock().ok().and_then(|q| q.recv().ok());
+            // A thread that cannot start leaves the others to do the work.
+            let _ = std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    while let Some(job) = next() {
+                        job();
+                    }
+                });
+        }
+        jobs
     })
 }
 
-/// Runs `work` on the blocking pool once a core is free, so a request's
-/// Argon2 run never stalls the runtime.
+/// Runs `work` on an Argon2 thread, so a request's Argon2 run never stalls the runtime.
 async fn on_a_core<T: Send + 'static>(
     work: impl FnOnce() -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
     let failed = || AppError::internal("pin_hash_failed");
-    let _core = cores().acquire().await.map_err(|_| failed())?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| failed())?
+    let (reply, answer) = oneshot::channel();
+    let job: Job = Box::new(move || {
+        // A panic drops `reply`, which the caller sees as a failure; the thread lives on.
+        if let Ok(result) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+            let _ = reply.send(result);
+        }
+    });
+    workers().send(job).map_err(|_| failed())?;
+    answer.await.map_err(|_| failed())?
 }
 
-/// [`hash`] on the blocking pool, one run per core at a time.
+/// [`hash`] on an Argon2 thread, one run per core at a time.
 pub async fn hash_blocking(pin: Zeroizing<String>, salt: [u8; SALT_LEN]) -> AppResult<String> {
     on_a_core(move || hash(pin.as_bytes(), &salt)).await
 }
 
-/// [`verify`] on the blocking pool, one run per core at a time.
+/// [`verify`] on an Argon2 thread, one run per core at a time.
 pub async fn verify_blocking(pin: Zeroizing<String>, phc: String) -> AppResult<bool> {
     on_a_core(move || verify(pin.as_bytes(), &phc)).await
 }
@@ -83,6 +106,36 @@ mod tests {
         assert!(verify(b"Rahsia#2025", &phc).expect("verify"));
         assert!(!verify(b"Rahsia#2026", &phc).expect("verify"));
         assert_ne!(phc, hash(b"Rahsia#2025", &[8; SALT_LEN]).expect("hash"));
+    }
+
+    #[tokio::test]
+    async fn concurrent_checks_on_the_argon2_threads_each_get_their_own_answer() {
+        let phc = hash(b"Rahsia#2025", &[7; SALT_LEN]).expect("hash");
+        let checks: Vec<_> = (0..6)
+            .map(|n| {
+                let pin = if n % 2 == 0 {
+                    "Rahsia#2025"
+                } else {
+                    "Salah#2025"
+                };
+                tokio::spawn(verify_blocking(Zeroizing::new(pin.to_owned()), phc.clone()))
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for check in checks {
+            answers.push(check.await.expect("task").expect("verify"));
+        }
+        assert_eq!(answers, [true, false, true, false, true, false]);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_a_failure_and_the_threads_carry_on() {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        for _ in 0..=cores {
+            let err = on_a_core(|| -> AppResult<()> { panic!("boom") }).await;
+            assert!(err.is_err());
+        }
+        assert!(on_a_core(|| Ok(42)).await.is_ok_and(|n| n == 42));
     }
 
     #[test]
