@@ -29,6 +29,9 @@ unset CARGO_TARGET_DIR
 # not, while it instruments every allocation and needs a second full build of
 # the dependency graph. Debug assertions on, so integer overflow panics.
 flags=(--sanitizer none --debug-assertions --release --target-dir "$fuzz/target")
+# FUZZ_OPT_LEVEL=1 (what scripts/test uses for its short run) compiles faster than the
+# default 3, at a lower exec/s; long runs keep 3.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${FUZZ_OPT_LEVEL:-3}"
 
 cd "$repo"
 # cargo fuzz has no --locked: refuse a fuzz/Cargo.lock that would need changing.
