@@ -13,38 +13,18 @@ root=$PWD
 started=$(date +%s)
 
 venv=.venv-schemathesis
-stamp=$venv/.requirements.sha256
-want=$(sha256sum scripts/requirements-schemathesis.txt | cut -d' ' -f1)
-if [ ! -x $venv/bin/st ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "schemathesis: python venv ($venv) from scripts/requirements-schemathesis.txt"
-  python3 -m venv $venv
-  $venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-schemathesis.txt
-  echo "$want" > "$stamp"
-fi
+. scripts/lib/venv.sh
+ensure_venv $venv scripts/requirements-schemathesis.txt st
 
 cargo build --locked -q -p hims-esign --bin hims
 bin="${CARGO_TARGET_DIR:-target}/debug/hims"
-port="${ST_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+. scripts/lib/hims-serve.sh
+port="${ST_PORT:-$(free_port)}"
 base="http://127.0.0.1:${port}"
 work="$(mktemp -d)"
 export HIMS_PORTAL_TOKEN="schemathesis-portal-token"
 export HIMS_EKYC_SECRET="schemathesis-ekyc-secret"
-
-"$bin" serve --addr "127.0.0.1:${port}" --data-dir "$work/data" >"$work/serve.log" 2>&1 &
-server=$!
-stop() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop EXIT
-
-for _ in $(seq 1 100); do
-  curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-  sleep 0.2
-done
-curl -fsS "$base/healthz" >/dev/null || { echo "hims serve did not start"; cat "$work/serve.log"; exit 1; }
+start_hims_serve "$bin" "$work" "$port"
 
 eval "$(python3 tests/schemathesis/seed.py "$base")"
 

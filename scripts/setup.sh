@@ -19,24 +19,11 @@ if ((${#need_apt[@]})); then
     || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "${need_apt[@]}" >/dev/null; }
 fi
 
-stamp=.venv/.requirements.sha256
-want=$(sha256sum scripts/requirements.txt | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: python venv (.venv) from scripts/requirements.txt"
-  python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements.txt
-  echo "$want" > "$stamp"
-fi
+. scripts/lib/venv.sh
+ensure_venv .venv scripts/requirements.txt python
 
 # aws-sam-cli cannot share .venv (its pins clash with moto's and pyHanko's): its own venv.
-stamp=.venv-sam/.requirements.sha256
-want=$(sha256sum scripts/requirements-sam.txt | cut -d' ' -f1)
-if [ ! -x .venv-sam/bin/sam ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: python venv (.venv-sam) from scripts/requirements-sam.txt"
-  python3 -m venv .venv-sam
-  .venv-sam/bin/pip install -q --disable-pip-version-check -r scripts/requirements-sam.txt
-  echo "$want" > "$stamp"
-fi
+ensure_venv .venv-sam scripts/requirements-sam.txt sam
 
 # Browser tests: playwright-core as pinned in package-lock.json (it drives the
 # Debian chromium above; no browser download).

@@ -20,14 +20,8 @@ if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $DENY_VERSION" ]; then
   cargo install --locked --quiet cargo-deny --version "$DENY_VERSION"
 fi
 
-stamp=.venv-checkov/.requirements.sha256
-want=$(sha256sum scripts/requirements-checkov.txt | cut -d' ' -f1)
-if [ ! -x .venv-checkov/bin/checkov ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "supply-chain: python venv (.venv-checkov) from scripts/requirements-checkov.txt"
-  python3 -m venv .venv-checkov
-  .venv-checkov/bin/pip install -q --disable-pip-version-check -r scripts/requirements-checkov.txt
-  echo "$want" > "$stamp"
-fi
+. scripts/lib/venv.sh
+ensure_venv .venv-checkov scripts/requirements-checkov.txt checkov
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

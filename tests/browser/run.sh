@@ -8,27 +8,12 @@ cd "$(dirname "$0")/../.."
 
 cargo build --locked -q -p hims-esign --bin hims
 bin="${CARGO_TARGET_DIR:-target}/debug/hims"
-port="${HIMS_BROWSER_PORT:-18088}"
-data="$(mktemp -d)"
+. scripts/lib/hims-serve.sh
+port="${HIMS_BROWSER_PORT:-$(free_port)}"
 export HIMS_PORTAL_TOKEN="browser-test-portal-token"
 export HIMS_EKYC_SECRET="browser-test-ekyc-secret"
 export HIMS_TEST_URL="http://127.0.0.1:${port}"
-
-"$bin" serve --addr "127.0.0.1:${port}" --data-dir "$data" --dev-clock >"$data/serve.log" 2>&1 &
-server=$!
-stop() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  rm -rf "$data"
-}
-trap stop EXIT
-
-for _ in $(seq 1 100); do
-  curl -fsS "${HIMS_TEST_URL}/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$data/serve.log"; exit 1; }
-  sleep 0.2
-done
-curl -fsS "${HIMS_TEST_URL}/healthz" >/dev/null || { echo "hims serve did not start"; cat "$data/serve.log"; exit 1; }
+start_hims_serve "$bin" "$(mktemp -d)" "$port" --dev-clock
 
 rm -rf tests/artifacts/screens
 node --test --test-concurrency=1 tests/browser/*.spec.mjs
