@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -n "${HIMS_LOAD_NO_BUILD:-}" ] || cargo build --locked -q --release -p hims-esign --bin hims -p hims-load
+[ -n "${HIMS_LOAD_NO_BUILD:-}" ] || cargo build --locked -q --release -p hims-esign -p hims-load --bin hims --bin hims-load
 target="${CARGO_TARGET_DIR:-target}/release"
 . scripts/lib/hims-serve.sh
 port="$(free_port)"

@@ -112,6 +112,7 @@ pub async fn run(
     let agreements = Arc::new(for_each(&ctx, (0..ctx.settings.agreements).collect(), open).await?);
     print_peak_rss(server_pid, "after creating the agreements");
     let (mut authorize_time, mut sign_time) = (Duration::ZERO, Duration::ZERO);
+    let (mut authorize_cpu, mut authorize_argon2_cpu) = (Duration::ZERO, Duration::ZERO);
     for turn in 0..SIGNERS {
         let ready = for_each(&ctx, (0..agreements.len()).collect(), {
             let agreements = agreements.clone();
@@ -119,8 +120,13 @@ pub async fn run(
         })
         .await?;
         let burst = Instant::now();
+        let cpu_before = server_pid.and_then(cpu_times);
         let authorized = for_each(&ctx, ready, authorize).await?;
         let authorize_burst = burst.elapsed();
+        if let (Some(before), Some(after)) = (cpu_before, server_pid.and_then(cpu_times)) {
+            authorize_cpu += after.all.saturating_sub(before.all);
+            authorize_argon2_cpu += after.argon2.saturating_sub(before.argon2);
+        }
         let burst = Instant::now();
         let last = turn + 1 == SIGNERS;
         for_each(&ctx, authorized, move |ctx, a| sign(ctx, a, last)).await?;
@@ -196,6 +202,21 @@ pub async fn run(
             "sign_path_vs_argon2_floor_percent {:.1}",
             100.0 * sign_path_rate / floor.per_sec
         );
+        if !authorize_cpu.is_zero() {
+            // The wall-clock ratio above moves with whatever else the machine runs (this
+            // client too) and the floor is measured at other moments; the server's own
+            // CPU split, read in the same bursts, does not.
+            let cpu = authorize_cpu.as_secs_f64();
+            println!(
+                "authorize_server_cpu_seconds {cpu:.2}  # {:.0} % of {} cores over the bursts",
+                100.0 * cpu / (authorize_time.as_secs_f64() * floor.threads as f64),
+                floor.threads
+            );
+            println!(
+                "authorize_server_cpu_on_argon2_percent {:.1}  # the argon2-* threads' share",
+                100.0 * authorize_argon2_cpu.as_secs_f64() / cpu
+            );
+        }
     }
     if let Some(pid) = server_pid {
         match peak_rss_kib(pid) {
@@ -472,6 +493,40 @@ fn print_peak_rss(pid: Option<u32>, when: &str) {
     if let Some(kib) = pid.and_then(peak_rss_kib) {
         println!("  server peak RSS {when}: {:.1} MiB", kib as f64 / 1024.0);
     }
+}
+
+/// CPU time a process has used: all of it, and its Argon2 threads' part.
+#[derive(Clone, Copy)]
+struct CpuTimes {
+    all: Duration,
+    argon2: Duration,
+}
+
+/// Reads the server's CPU times from /proc (counts in USER_HZ ticks: 1/100 s on Linux).
+fn cpu_times(pid: u32) -> Option<CpuTimes> {
+    let all = stat_cpu(&format!("/proc/{pid}/stat"))?;
+    let mut argon2 = Duration::ZERO;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if name.starts_with("argon2-") {
+            argon2 += stat_cpu(&path.join("stat").to_string_lossy()).unwrap_or_default();
+        }
+    }
+    Some(CpuTimes { all, argon2 })
+}
+
+/// User plus system time from a /proc `stat` file.
+fn stat_cpu(path: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |n: usize| fields.get(n)?.parse::<u64>().ok();
+    // utime and stime, fields 14 and 15 of the line: 11 and 12 counting from 0 after the name.
+    Some(Duration::from_millis(10 * (ticks(11)? + ticks(12)?)))
 }
 
 /// The peak resident set (VmHWM) of process `pid`, in KiB.
