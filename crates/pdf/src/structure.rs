@@ -370,7 +370,8 @@ fn free_in_stream(pdf: &[u8], revision: &Revision, freed: &mut HashSet<u32>) -> 
     };
     let size = usize::try_from(stream.dict.get(b"Size").ok()?.as_i64().ok()?).ok()?;
     let index = ints(b"Index").unwrap_or_else(|| vec![0, size]);
-    let row_len = w0 + w1 + w2;
+    // Widths come from the file: a forged /W must not overflow the row length.
+    let row_len = w0.checked_add(w1)?.checked_add(w2)?;
     let mut rows = rows.chunks_exact(row_len.max(1));
     for pair in index.chunks_exact(2) {
         for n in pair[0]..pair[0].checked_add(pair[1])? {
