@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use ceremony::{DEVELOPER, FIRST, SECOND, WITNESS};
 use hims_esign::adapters::local::{OutboxEmail, SqliteStore};
-use hims_esign::app::{hmac_sig, layout, repo};
+use hims_esign::app::{hmac_sig, layout, queries};
 use support::{EKYC_SECRET, Harness, PORTAL_TOKEN, PUBLIC_URL};
 
 /// One `hims serve` child on a free port of 127.0.0.1.
@@ -348,7 +348,7 @@ async fn crashes_mid_request_and_restarts_lose_nothing() {
     let store = SqliteStore::open_in_dir(&data).expect("the server's store");
     s.poll("every queued message is sent", async |_| {
         let until = Utc::now() + chrono::Duration::days(1);
-        repo::due_items(&store, layout::OUTBOX_PARTITION, until)
+        queries::due_items(&store, layout::OUTBOX_PARTITION, until)
             .await
             .is_ok_and(|pending| pending.is_empty())
     })

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{hmac_sig, layout};
+use super::{hmac_sig, layout, queries};
 use crate::config::Settings;
 use crate::domain::Agreement;
 use crate::error::AppResult;
@@ -145,7 +145,7 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> AppResult<DeliveryReport> {
     let mut report = DeliveryReport::default();
-    for item in super::repo::due_items(ports.store.as_ref(), layout::OUTBOX_PARTITION, now).await? {
+    for item in queries::due_items(ports.store.as_ref(), layout::OUTBOX_PARTITION, now).await? {
         deliver_one(ports, settings, webhooks, item, now, &mut report).await?;
     }
     Ok(report)

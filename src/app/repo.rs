@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditEntry, AuditHead};
+use super::email_status::EmailStatus;
 use super::layout;
 use super::outbox::{self, Message};
-use super::ses_events::EmailStatus;
+use super::queries;
 use crate::domain::{Agreement, AgreementId, Event};
 use crate::error::{AppError, AppResult};
 use crate::ports::{Condition, Item, Ports, Query, Store, Write};
@@ -205,49 +206,10 @@ fn put_new(key: crate::ports::Key, value: &impl Serialize) -> Write {
     }
 }
 
-/// Everything due by `now` in one partition of the due index, every page of it.
-/// The due index only holds what needs work soon, so this stays small.
-pub async fn due_items(
-    store: &dyn Store,
-    partition: &str,
-    now: DateTime<Utc>,
-) -> AppResult<Vec<Item>> {
-    let query = Query {
-        pk: partition.to_owned(),
-        range: crate::ports::SortRange::Between {
-            from: String::new(),
-            to: layout::due_until(now),
-        },
-        limit: 100,
-        descending: false,
-        cursor: None,
-    };
-    all_pages(store, Some(crate::ports::Index::Due), query).await
-}
-
-async fn all_pages(
-    store: &dyn Store,
-    index: Option<crate::ports::Index>,
-    mut query: Query,
-) -> AppResult<Vec<Item>> {
-    let mut items = Vec::new();
-    loop {
-        let page = match index {
-            Some(index) => store.query_index(index, &query).await?,
-            None => store.query(&query).await?,
-        };
-        items.extend(page.items);
-        match page.next {
-            Some(next) => query.cursor = Some(next),
-            None => return Ok(items),
-        }
-    }
-}
-
 /// The whole audit trail of an agreement, in order.
 pub async fn audit_entries(store: &dyn Store, id: &AgreementId) -> AppResult<Vec<AuditEntry>> {
     let (pk, prefix) = layout::audit_prefix(id);
-    all_pages(store, None, Query::prefix(pk, prefix))
+    queries::all_pages(store, None, Query::prefix(pk, prefix))
         .await?
         .into_iter()
         .map(|item| {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::mail::Template;
 use super::outbox::Message;
 use super::repo::{self, AgreementRecord, Change, Loaded};
-use super::{App, ca, completion, layout, notices, retry_on_conflict};
+use super::{App, ca, completion, layout, notices, queries, retry_on_conflict};
 use crate::domain::{Agreement, AgreementId, AgreementState, Party, PartyState};
 use crate::error::AppResult;
 
@@ -40,7 +40,9 @@ pub async fn finish_completions(app: &App, now: DateTime<Utc>) -> AppResult<Swee
 async fn sweep(app: &App, now: DateTime<Utc>, completions_only: bool) -> AppResult<SweepReport> {
     let mut report = SweepReport::default();
     for shard in 0..layout::DUE_SHARDS {
-        for item in repo::due_items(app.ports.store.as_ref(), &format!("DUE#{shard}"), now).await? {
+        for item in
+            queries::due_items(app.ports.store.as_ref(), &format!("DUE#{shard}"), now).await?
+        {
             let Ok(record) = serde_json::from_value::<AgreementRecord>(item.data) else {
                 tracing::error!(key = ?item.key, "due item is not an agreement");
                 continue;

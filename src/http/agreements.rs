@@ -19,8 +19,8 @@ use super::{ApiState, parse_json};
 use crate::app::agreements::{self, CreateAgreement, DocumentBody, ListFilter};
 use crate::app::audit::{AuditEntry, ChainCheck};
 use crate::app::document::{DocumentSource, EspaFields};
+use crate::app::email_status::EmailDelivery;
 use crate::app::repo::{AgreementRecord, Loaded};
-use crate::app::ses_events::EmailDelivery;
 use crate::domain::{
     Action, AgreementId, AgreementState, IdType, NewAgreement, NewParty, PartyState, Role, identity,
 };

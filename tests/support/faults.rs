@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use hims_esign::adapters::faulty::{At, Fault, FaultPlan, Mode, is_write};
 use hims_esign::app::outbox::{self, Envelope, Message, Status};
-use hims_esign::app::{audit, completion, document, layout, repo, sweep};
+use hims_esign::app::{audit, completion, document, layout, queries, repo, sweep};
 use hims_esign::config::{Secret, Settings};
 use hims_esign::domain::{Action, AgreementId, PartyState};
 
@@ -87,7 +87,7 @@ pub async fn settle(h: &Harness) -> usize {
             .expect("deliver");
         let later = h.now() + Duration::days(1);
         let store = app.ports.store.as_ref();
-        if repo::due_items(store, layout::OUTBOX_PARTITION, later)
+        if queries::due_items(store, layout::OUTBOX_PARTITION, later)
             .await
             .expect("due outbox")
             .is_empty()
@@ -171,7 +171,7 @@ pub async fn observe(h: &Harness, agreement: &str) -> (Observed, usize) {
     // The outbox: nothing pending, everything handed over was marked sent,
     // every email in the folder once.
     let later = h.now() + Duration::days(1);
-    let pending = repo::due_items(store, layout::OUTBOX_PARTITION, later)
+    let pending = queries::due_items(store, layout::OUTBOX_PARTITION, later)
         .await
         .expect("due outbox");
     assert!(
