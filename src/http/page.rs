@@ -45,6 +45,12 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("app.js", JS, include_bytes!("../../web/app.js")),
     ("i18n.js", JS, include_bytes!("../../web/i18n.js")),
     ("pin_rules.js", JS, include_bytes!("../../web/pin_rules.js")),
+    ("messages.js", JS, include_bytes!("../../web/messages.js")),
+    (
+        "document_view.js",
+        JS,
+        include_bytes!("../../web/document_view.js"),
+    ),
     (
         "vendor/signature_pad/signature_pad.min.js",
         JS,
