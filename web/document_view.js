@@ -26,16 +26,20 @@ async function drawPages() {
   const sheets = [];
   for (let n = 1; n <= pdf.numPages; n += 1) {
     const page = await pdf.getPage(n);
-    const scale = (fitWidth / page.getViewport({ scale: 1 }).width) * view.zoom;
+    const unscaled = page.getViewport({ scale: 1 });
+    const scale = (fitWidth / unscaled.width) * view.zoom;
     const viewport = page.getViewport({ scale });
     const sheet = document.createElement("div");
     sheet.className = "pdf-sheet";
     sheet.setAttribute("role", "group");
     sheet.setAttribute("aria-label", t("page_label", { n, total: pdf.numPages }));
     sheet.dataset.page = String(n);
+    // The sheet keeps its share of the viewer's width (a turned phone, a resized
+    // window); the text layer follows through --scale-factor (see fitTextLayers).
     sheet.style.setProperty("--scale-factor", String(scale));
-    sheet.style.width = `${Math.floor(viewport.width)}px`;
-    sheet.style.height = `${Math.floor(viewport.height)}px`;
+    sheet.style.width = `${view.zoom * 100}%`;
+    sheet.style.aspectRatio = `${unscaled.width} / ${unscaled.height}`;
+    sheet.dataset.width = String(unscaled.width);
     // The picture of the page; what it says is in the text layer above it.
     const canvas = document.createElement("canvas");
     canvas.className = "pdf-page";
@@ -51,6 +55,7 @@ async function drawPages() {
     sheets.push(sheet);
   }
   viewer.replaceChildren(...sheets);
+  fitTextLayers();
   viewer.dataset.pages = String(pdf.numPages);
   $("zoom-level").textContent = `${Math.round(view.zoom * 100)}%`;
   $("zoom-out").disabled = view.zoom <= ZOOMS[0];
@@ -151,7 +156,16 @@ function showText(on) {
   toggle.textContent = t(toggle.dataset.i18n);
 }
 
+/** Keeps each text layer on its page picture when the viewer changes width. */
+function fitTextLayers() {
+  for (const sheet of document.querySelectorAll(".pdf-sheet")) {
+    const width = sheet.getBoundingClientRect().width;
+    if (width > 0) sheet.style.setProperty("--scale-factor", String(width / Number(sheet.dataset.width)));
+  }
+}
+
 export function wireDocumentView() {
+  new ResizeObserver(fitTextLayers).observe($("pdf-viewer"));
   $("zoom-in").addEventListener("click", () => step(1));
   $("zoom-out").addEventListener("click", () => step(-1));
   $("zoom-fit").addEventListener("click", () => zoomTo(1));

@@ -32,6 +32,7 @@ async function oneSigner() {
 /** Strokes drawn with touch events (Chromium makes them touch pointer events). */
 async function drawByTouch(page) {
   const box = await page.$eval("#signature-pad", (c) => {
+    c.scrollIntoView({ block: "center" });
     const r = c.getBoundingClientRect();
     return { x: r.x, y: r.y, width: r.width, height: r.height };
   });
@@ -116,6 +117,7 @@ test("Malay on a touch screen: every step passes axe; a drawn signature signs", 
   assert.equal(await page.getAttribute("#kind-drawn", "aria-invalid"), "true", "no drawing yet");
   await audit("signature-errors");
   await drawByTouch(page);
+  assert.equal(await page.getAttribute("#kind-drawn", "aria-invalid"), null, "the drawing clears the mark");
   await screenshotBoth(page, "18-signature-touch");
 
   for (const left of [2, 1]) {

@@ -217,7 +217,8 @@ export async function axeViolations(page, step) {
       const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
       return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
     }, AXE_TAGS);
-    found.push(...violations.map((v) => `${step} @${label} [${await page.getAttribute("html", "lang")}] ${v}`));
+    const lang = await page.getAttribute("html", "lang");
+    found.push(...violations.map((v) => `${step} @${label} [${lang}] ${v}`));
   }
   await page.setViewportSize(original);
   return found;
