@@ -83,6 +83,13 @@ test("Malay on a touch screen: every step passes axe; a drawn signature signs", 
   assert.equal(await focusedId(page), "address", "focus on the first bad field");
   assert.match(await page.getAttribute("#pin", "aria-describedby"), /pin-error/);
   await audit("certificate-errors");
+  assert.equal(await page.$eval("#nationality option[value=DE]", (o) => o.textContent), "Jerman", "country names in Malay");
+  assert.equal(await page.getAttribute(".helpdesk a[href^='tel:']", "href"), "tel:+60389914797");
+  await page.tap("#lang");
+  assert.equal(await page.textContent("#address-error"), "Please fill in Address.", "shown errors re-translate");
+  assert.equal(await page.$eval("#nationality option[value=DE]", (o) => o.textContent), "Germany");
+  assert.equal(await page.textContent("#status"), "", "no stale loading line");
+  await page.tap("#lang");
   await page.fill("#address", "No. 12, Jalan Parkland 3, Taman Parkland");
   assert.equal(await page.getAttribute("#address", "aria-invalid"), null, "the mark goes when the field is fixed");
   await page.fill("#postcode", "43000");
