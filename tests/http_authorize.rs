@@ -260,3 +260,49 @@ async fn only_the_party_whose_turn_it_is_with_a_certificate_may_authorize() {
     let reply = ceremony_auth::post_as(&s, &second.0, "/v1/signer/authorize", &body).await;
     assert_refused(&reply, StatusCode::CONFLICT, "not_your_turn");
 }
+
+/// `POST /v1/signer/totp/check` (F2.4): a right code passes and can still
+/// sign; wrong codes count in the same window as authorize's, so the check
+/// cannot be used to guess codes faster.
+#[tokio::test]
+async fn the_enrolment_check_spends_nothing_authorize_needs_but_counts_wrong_codes() {
+    let s = Signer::new().await;
+    let code = s.totp_at(0);
+    for _ in 0..3 {
+        let ok = s
+            .post("/v1/signer/totp/check", &json!({"totp": code}))
+            .await;
+        assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+        assert!(
+            ok.json["message_ms"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    let signed = s.authorize(PIN, ("totp", &code)).await;
+    assert_eq!(
+        signed.status,
+        StatusCode::OK,
+        "the checked code still authorises: {}",
+        signed.text()
+    );
+
+    let bad = s
+        .post("/v1/signer/totp/check", &json!({"totp": "12a456"}))
+        .await;
+    assert_refused(&bad, StatusCode::UNPROCESSABLE_ENTITY, "totp_format");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for left in [3, 2, 1, 0] {
+        let reply = s
+            .post("/v1/signer/totp/check", &json!({"totp": wrong}))
+            .await;
+        assert_refused(&reply, StatusCode::FORBIDDEN, "totp_incorrect");
+        assert_eq!(reply.json["error"]["attempts_left"], left);
+    }
+    let locked = s
+        .post("/v1/signer/totp/check", &json!({"totp": s.totp_at(0)}))
+        .await;
+    assert_refused(&locked, StatusCode::TOO_MANY_REQUESTS, "factor_locked");
+    let authorize = s.authorize_totp(PIN).await;
+    assert_refused(&authorize, StatusCode::TOO_MANY_REQUESTS, "factor_locked");
+}

@@ -390,3 +390,62 @@ async fn a_portal_pdf_with_object_streams_ends_signed_and_pyhanko_agrees() {
     );
     assert_eq!(pyhanko_valid(&h, &pdf).await, 3);
 }
+
+/// The text view comes with revision 1 from the blocks its pages were drawn
+/// from; it is served in the turn only. A typed signature is recorded as such.
+#[tokio::test]
+async fn the_text_view_is_served_in_the_turn_and_a_typed_signature_is_audited() {
+    let h = Harness::new();
+    let c = ceremony::start(&h).await;
+    let text = |party: usize| h.signer(Method::GET, "/v1/signer/document/text", &c.tokens[party]);
+    text(FIRST)
+        .await
+        .assert_error(StatusCode::CONFLICT, "certificate_required");
+    ceremony::certificate(&h, &c, FIRST).await;
+    let view = text(FIRST).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.text());
+    assert_eq!(view.json["lang"], "ms-MY");
+    let blocks = view.json["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks[0]["type"], "title");
+    assert!(blocks.iter().any(|b| b["type"] == "clause"));
+    let words: String = blocks.iter().map(|b| b.to_string()).collect();
+    let (pdf, sha) = ceremony::document(&h, &c.tokens[FIRST]).await;
+    let pages = pdftotext(&pdf);
+    for needle in [
+        "Nur Aisyah binti Abdullah",
+        "RM 650,000.00",
+        "PARKLAND AVENUE SDN. BHD.",
+    ] {
+        assert!(words.contains(needle) && pages.contains(needle), "{needle}");
+    }
+
+    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
+    let mut body = ceremony::sign_body(&activation, &sha);
+    body["signature_kind"] = json!("typed");
+    let signed = ceremony::sign(&h, &c.tokens[FIRST], &body).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.text());
+    let trail = h
+        .portal(
+            Method::GET,
+            &format!("/v1/agreements/{}/audit", c.agreement),
+            None,
+        )
+        .await;
+    assert!(
+        trail.text().contains(r#""signature_kind":"typed""#),
+        "{}",
+        trail.text()
+    );
+    text(FIRST)
+        .await
+        .assert_error(StatusCode::CONFLICT, "already_done");
+    let mut unknown = ceremony::sign_body("x", &sha);
+    unknown["signature_kind"] = json!("stamped");
+    let refused = ceremony::sign(&h, &c.tokens[SECOND], &unknown).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+}

@@ -4,6 +4,8 @@
 
 import { t, setLanguage, language, serverMessage } from "./i18n.js";
 import { checkPin, pinAcceptable } from "./pin_rules.js";
+import { clearFieldError, clearFieldErrors, retranslateMessages, setMessage, showFieldErrors, watchFields } from "./messages.js";
+import { offerTextView, relabelPages, showPdf, wireDocumentView } from "./document_view.js";
 
 const $ = (id) => document.getElementById(id);
 const ASSET_URLS = JSON.parse($("asset-urls").textContent);
@@ -15,6 +17,7 @@ const state = {
   documentUrl: null,
   pad: null,
   factor: "totp",
+  countries: [],
 };
 
 // ---------------------------------------------------------------- API
@@ -67,6 +70,8 @@ const SCREENS = ["screen-message", "screen-certificate", "screen-document", "scr
 function show(screenId, { summary = true } = {}) {
   for (const id of SCREENS) $(id).hidden = id !== screenId;
   $("summary").hidden = !summary || !state.session;
+  // The loading line is done with: a language switch must not bring it back.
+  delete $("status").dataset.i18n;
   $("status").textContent = "";
   const heading = $(screenId).querySelector("h1");
   if (heading) {
@@ -77,10 +82,8 @@ function show(screenId, { summary = true } = {}) {
 }
 
 function showMessage(titleKey, textKey, { reload = false, summary = true } = {}) {
-  $("message-title").textContent = t(titleKey);
-  $("message-title").dataset.i18n = titleKey;
-  $("message-text").textContent = t(textKey);
-  $("message-text").dataset.i18n = textKey;
+  setMessage("message-title", () => t(titleKey));
+  setMessage("message-text", () => t(textKey));
   $("message-reload").hidden = !reload;
   show("screen-message", { summary });
 }
@@ -103,14 +106,13 @@ function closeDialog(dialog) {
   if (opener && document.contains(opener)) opener.focus();
 }
 
-/** A message dialog; resolves when the user presses OK. */
+/** A message dialog (texts: strings or functions of the language); resolves on OK. */
 function messageDialog(title, text, extra = "") {
   const dialog = $("dlg-message");
-  $("dlg-message-title").textContent = title;
-  $("dlg-message-text").textContent = text;
-  $("dlg-message-extra").textContent = extra;
-  $("dlg-message-extra").hidden = !extra;
-  dialog.dataset.kind = title;
+  setMessage("dlg-message-title", title);
+  setMessage("dlg-message-text", text);
+  setMessage("dlg-message-extra", extra);
+  $("dlg-message-extra").hidden = !$("dlg-message-extra").textContent;
   openDialog(dialog);
   return new Promise((resolve) => {
     const ok = $("dlg-message-ok");
@@ -128,8 +130,8 @@ function messageDialog(title, text, extra = "") {
 /** A yes / no dialog; resolves true for yes. */
 function confirmDialog(text, yesLabel) {
   const dialog = $("dlg-confirm");
-  $("dlg-confirm-text").textContent = text;
-  $("dlg-confirm-yes").textContent = yesLabel;
+  setMessage("dlg-confirm-text", text);
+  setMessage("dlg-confirm-yes", yesLabel);
   openDialog(dialog);
   return new Promise((resolve) => {
     const finish = (answer) => () => {
@@ -171,10 +173,14 @@ function showEmailBounced(bounced) {
   notice.hidden = !bounced;
 }
 
-/** Fills a message line; "info" shows it as news rather than a fault. */
-function setError(id, text, kind = "error") {
-  $(id).textContent = text;
-  $(id).classList.toggle("info", kind === "info");
+const setError = setMessage;
+
+/** An API error's text as a function of the language, with attempts left when the server counts them. */
+function explained(error) {
+  return () => {
+    const left = error.body?.attempts_left;
+    return [errorText(error), left === undefined ? "" : t("attempts_left", { n: left })].filter(Boolean).join(" ");
+  };
 }
 
 function busy(button, on) {
@@ -198,10 +204,8 @@ async function start() {
     } else if (error.status === 410) {
       showMessage("expired_title", "expired_text", { summary: false });
     } else {
-      $("message-title").textContent = t("error_title");
-      $("message-text").textContent = errorText(error);
-      $("message-reload").hidden = false;
-      show("screen-message", { summary: false });
+      showMessage("error_title", "network_error", { reload: true, summary: false });
+      setMessage("message-text", () => errorText(error));
     }
     return;
   }
@@ -260,19 +264,31 @@ function bindRules(container) {
   update();
 }
 
-let countriesLoaded = false;
-
-async function loadCountries() {
-  if (countriesLoaded) return;
-  const countries = await (await fetch("/v1/countries", { credentials: "omit" })).json();
+/** The nationality list, Malaysia first, the rest by their name in the page's language. */
+function labelCountries() {
+  let names = null;
+  try {
+    names = new Intl.DisplayNames([language()], { type: "region" });
+  } catch { /* no Intl region names: the server's English names stay */ }
   const select = $("nationality");
-  for (const { code, name } of countries) {
+  const chosen = select.value;
+  const named = state.countries.map(({ code, name }) => ({ code, name: names?.of(code) || name }));
+  const [first, ...rest] = named;
+  rest.sort((a, b) => a.name.localeCompare(b.name, language()));
+  const options = [first, ...rest].filter(Boolean).map(({ code, name }) => {
     const option = document.createElement("option");
     option.value = code;
     option.textContent = name;
-    select.append(option);
-  }
-  countriesLoaded = true;
+    return option;
+  });
+  select.replaceChildren(select.options[0], ...options);
+  select.value = chosen;
+}
+
+async function loadCountries() {
+  if (state.countries.length) return;
+  state.countries = await (await fetch("/v1/countries", { credentials: "omit" })).json();
+  labelCountries();
 }
 
 async function showCertificate() {
@@ -280,65 +296,124 @@ async function showCertificate() {
   try {
     await loadCountries();
   } catch {
-    setError("cert-error", t("network_error"));
+    setError("cert-error", () => t("network_error"));
   }
 }
 
-function pinErrors(pin, confirm) {
-  if (!pinAcceptable(pin)) return t("pin_rules_unmet");
-  if (pin !== confirm) return t("pin_mismatch");
-  return "";
+/** The PIN and its confirmation, as field problems. */
+function pinProblems(pinId, confirmId) {
+  const pin = $(pinId).value;
+  const confirm = $(confirmId).value;
+  if (pin && !pinAcceptable(pin)) return [{ id: pinId, text: () => t("pin_rules_unmet") }];
+  if (pin && confirm && pin !== confirm) return [{ id: confirmId, text: () => t("pin_mismatch") }];
+  return [];
+}
+
+/** Each empty field of `fields` ([id, label key]) as a problem. */
+function missing(fields) {
+  return fields
+    .filter(([id]) => !$(id).value.trim())
+    .map(([id, label]) => ({ id, text: () => t("field_missing", { field: t(label) }) }));
+}
+
+/** The server's field errors (`fields`, PIN `rules`, codes that name one field) on their fields. */
+function serverProblems(error, fieldIds, codeFields = {}) {
+  const problems = [];
+  for (const { field, code } of error.body?.fields || []) {
+    if (fieldIds[field]) problems.push({ id: fieldIds[field], text: () => t(`err_${code}`) });
+  }
+  const rules = error.body?.rule_messages;
+  if (rules && fieldIds.pin) {
+    problems.push({ id: fieldIds.pin, text: () => rules.map((r) => (language() === "ms" ? r.message_ms : r.message)).join(" ") });
+  }
+  const id = Object.entries(codeFields).find(([prefix]) => error.code.startsWith(prefix))?.[1];
+  if (!problems.length && id) problems.push({ id, text: explained(error) });
+  return problems;
 }
 
 async function submitCertificate(event) {
   event.preventDefault();
-  const address = $("address").value.trim();
+  const form = $("screen-certificate");
+  const problems = missing([
+    ["address", "field_address"], ["postcode", "field_postcode"], ["nationality", "field_nationality"],
+    ["pin", "field_pin"], ["pin-confirm", "field_pin_confirm"],
+  ]);
   const postcode = $("postcode").value.trim();
-  const nationality = $("nationality").value;
-  const pin = $("pin").value;
-  const pinConfirm = $("pin-confirm").value;
-  let problem = "";
-  if (!address || !postcode || !nationality || !pin || !pinConfirm) problem = t("required");
-  else if (!/^\d{5}$/.test(postcode)) problem = t("postcode_format");
-  else problem = pinErrors(pin, pinConfirm);
-  setError("cert-error", problem);
-  if (problem) return;
+  if (postcode && !/^\d{5}$/.test(postcode)) problems.push({ id: "postcode", text: () => t("postcode_format") });
+  problems.push(...pinProblems("pin", "pin-confirm"));
+  setError("cert-error", "");
+  if (showFieldErrors(form, "cert-error", problems)) return;
   const button = $("cert-submit");
   busy(button, true);
   try {
     const issued = await apiJson("POST", "/v1/signer/certificate", {
-      address, postcode, nationality, pin, pin_confirm: pinConfirm,
+      address: $("address").value.trim(), postcode, nationality: $("nationality").value,
+      pin: $("pin").value, pin_confirm: $("pin-confirm").value,
     });
     $("pin").value = "";
     $("pin-confirm").value = "";
     showEnrolment(issued);
   } catch (error) {
-    const rules = error.body?.rule_messages?.map((r) => (language() === "ms" ? r.message_ms : r.message));
-    setError("cert-error", [errorText(error), ...(rules || [])].join(" "));
+    const fields = { address: "address", postcode: "postcode", nationality: "nationality", pin: "pin", pin_confirm: "pin-confirm" };
+    const problems = serverProblems(error, fields, { pin_mismatch: "pin-confirm", pin_: "pin" });
+    if (!showFieldErrors(form, "cert-error", problems)) setError("cert-error", explained(error));
   } finally {
     busy(button, false);
   }
 }
 
-/** F2.4: the success dialog with the one-time TOTP QR code. */
+/**
+ * F2.4: enrolment, phone first: a link that opens the authenticator app, the
+ * setup key in groups of four with a copy button, the QR code for a second
+ * device; then one code is checked (POST /v1/signer/totp/check) before going on.
+ */
 function showEnrolment(issued) {
+  const uri = issued.totp.uri;
   const qr = $("totp-qr");
   qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(issued.totp.qr_svg)}`;
   qr.alt = t("totp_qr_alt");
-  qr.dataset.otpauth = issued.totp.uri;
-  const secret = new URL(issued.totp.uri).searchParams.get("secret") || "";
+  qr.dataset.otpauth = uri;
+  $("totp-open").href = uri;
+  const secret = new URL(uri).searchParams.get("secret") || "";
   $("totp-key").textContent = secret.replace(/(.{4})/g, "$1 ").trim();
+  $("totp-copy").onclick = async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setError("totp-copied", () => t("totp_copied"), "info");
+    } catch {
+      setError("totp-copied", () => t("totp_copy_failed"));
+    }
+  };
+  $("totp-check").value = "";
+  setError("totp-check-error", "");
+  setError("totp-copied", "");
   const dialog = $("dlg-certificate");
   openDialog(dialog);
-  const done = () => {
+  $("totp-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const code = $("totp-check").value.replace(/\s+/g, "");
+    const problem = /^\d{6}$/.test(code) ? [] : [{ id: "totp-check", text: () => t("totp_format") }];
+    if (showFieldErrors(dialog, "totp-check-error", problem)) return;
+    const button = $("totp-check-submit");
+    busy(button, true);
+    try {
+      await apiJson("POST", "/v1/signer/totp/check", { totp: code });
+    } catch (error) {
+      showFieldErrors(dialog, "totp-check-error", [{ id: "totp-check", text: explained(error) }]);
+      $("totp-check").value = "";
+      return;
+    } finally {
+      busy(button, false);
+    }
     // The secret leaves the page once the dialog closes.
     qr.removeAttribute("src");
     delete qr.dataset.otpauth;
+    $("totp-open").href = "#";
     $("totp-key").textContent = "";
+    $("totp-copy").onclick = null;
     closeDialog(dialog);
     start();
   };
-  $("dlg-certificate-ok").onclick = done;
   dialog.oncancel = (e) => e.preventDefault();
 }
 
@@ -368,7 +443,7 @@ async function loadDocument() {
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     viewer.setAttribute("aria-busy", "false");
-    $("pdf-placeholder").textContent = errorText(error);
+    setMessage("pdf-placeholder", () => errorText(error));
     return;
   }
   if (state.documentUrl) URL.revokeObjectURL(state.documentUrl);
@@ -377,70 +452,96 @@ async function loadDocument() {
   link.href = state.documentUrl;
   link.download = `eSPA-${state.session.serial || "dokumen"}.pdf`.replace(/[^\w.-]+/g, "_");
   link.hidden = false;
+  const text = offerTextView(apiJson);
   try {
-    await renderPdf(viewer, bytes);
+    const pdfjs = await loadScript("pdfjs");
+    pdfjs.GlobalWorkerOptions.workerSrc = ASSET_URLS.pdfjs_worker;
+    await showPdf(pdfjs, bytes);
   } catch {
-    $("pdf-placeholder").textContent = t("pdf_failed");
+    setMessage("pdf-placeholder", () => t("pdf_failed"));
   } finally {
     viewer.setAttribute("aria-busy", "false");
   }
-}
-
-async function renderPdf(viewer, bytes) {
-  const pdfjs = await loadScript("pdfjs");
-  pdfjs.GlobalWorkerOptions.workerSrc = ASSET_URLS.pdfjs_worker;
-  const pdf = await pdfjs.getDocument({ data: bytes, isEvalSupported: false, enableXfa: false }).promise;
-  const pages = [];
-  for (let n = 1; n <= pdf.numPages; n += 1) {
-    const page = await pdf.getPage(n);
-    const width = Math.max(viewer.clientWidth - 24, 200);
-    const unscaled = page.getViewport({ scale: 1 });
-    const scale = width / unscaled.width;
-    const ratio = window.devicePixelRatio || 1;
-    const viewport = page.getViewport({ scale: scale * ratio });
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.floor(viewport.width);
-    canvas.height = Math.floor(viewport.height);
-    canvas.className = "pdf-page";
-    canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", t("page_label", { n, total: pdf.numPages }));
-    await page.render({ canvas, canvasContext: canvas.getContext("2d"), viewport }).promise;
-    pages.push(canvas);
-  }
-  viewer.replaceChildren(...pages);
-  viewer.dataset.pages = String(pdf.numPages);
+  await text;
 }
 
 function startSigning() {
   setError("sign-error", "");
   if (!$("consent").checked) {
-    setError("sign-error", t("consent_required"));
+    setError("sign-error", () => t("consent_required"));
     $("consent").focus();
     return;
   }
-  confirmDialog(t("confirm_text"), t("confirm_sign")).then((yes) => {
+  confirmDialog(() => t("confirm_text"), () => t("confirm_sign")).then((yes) => {
     if (yes) openSignatureDialog();
   });
+}
+
+/** Drawing is the default on touch screens; typing the name is the equal alternative. */
+function signatureKind() {
+  return $("kind-typed").checked ? "typed" : "drawn";
 }
 
 async function openSignatureDialog() {
   const dialog = $("dlg-signature");
   setError("signature-error", "");
+  clearFieldErrors(dialog);
   $("sign-pin").value = "";
   $("sign-totp").value = "";
   $("sign-email-code").value = "";
   useFactor(state.factor);
   openDialog(dialog);
-  const canvas = $("signature-pad");
+  if (!state.pad) {
+    const { default: SignaturePad } = await loadScript("signature_pad");
+    state.pad = new SignaturePad($("signature-pad"), { penColor: "#0b2a6f", minWidth: 1, maxWidth: 2.6 });
+    state.pad.addEventListener("endStroke", () => clearFieldError($("kind-drawn")));
+  }
+  useSignatureKind(signatureKind());
+  state.pad.clear();
+}
+
+/** Gives a canvas its shown size in device pixels (and clears it). */
+function fitCanvas(canvas) {
   const ratio = Math.max(window.devicePixelRatio || 1, 1);
   canvas.width = canvas.offsetWidth * ratio;
   canvas.height = canvas.offsetHeight * ratio;
-  canvas.getContext("2d").scale(ratio, ratio);
-  if (!state.pad) {
-    const { default: SignaturePad } = await loadScript("signature_pad");
-    state.pad = new SignaturePad(canvas, { penColor: "#0b2a6f", minWidth: 1, maxWidth: 2.6 });
+  const context = canvas.getContext("2d");
+  context.scale(ratio, ratio);
+  return context;
+}
+
+function useSignatureKind(kind) {
+  $("drawn-block").hidden = kind !== "drawn";
+  $("typed-block").hidden = kind !== "typed";
+  clearFieldError($("kind-drawn"));
+  if (kind === "drawn" && state.pad) {
+    const drawing = state.pad.isEmpty() ? null : state.pad.toData();
+    fitCanvas($("signature-pad"));
+    state.pad.clear();
+    if (drawing) state.pad.fromData(drawing);
   }
-  state.pad.clear();
+  if (kind === "typed") renderTypedSignature();
+}
+
+/** The typed name, drawn in a handwriting-like face on the preview, as large as fits. */
+function renderTypedSignature() {
+  const canvas = $("typed-preview");
+  const context = fitCanvas(canvas);
+  const name = $("typed-name").value.trim();
+  const width = canvas.offsetWidth;
+  const height = canvas.offsetHeight;
+  let size = Math.min(64, height * 0.6);
+  const font = (px) => `italic ${px}px "Segoe Script", "Brush Script MT", "URW Chancery L", cursive, serif`;
+  context.font = font(size);
+  while (size > 12 && context.measureText(name).width > width * 0.9) {
+    size -= 2;
+    context.font = font(size);
+  }
+  context.fillStyle = "#0b2a6f";
+  context.textAlign = "center";
+  context.textBaseline = "middle";
+  context.fillText(name, width / 2, height / 2);
+  canvas.setAttribute("aria-label", name ? t("typed_preview_label", { name }) : t("typed_preview_empty"));
 }
 
 function useFactor(factor) {
@@ -449,9 +550,8 @@ function useFactor(factor) {
   $("email-code-block").hidden = factor !== "email";
 }
 
-/** The drawn signature as a PNG with the pad's shape, within what the server accepts (20–2000 × 10–1000). */
-function signaturePng() {
-  const source = $("signature-pad");
+/** A signature canvas as a PNG of its shape, within what the server accepts (20–2000 × 10–1000). */
+function signaturePng(source) {
   const scale = Math.min(2, 2000 / source.offsetWidth, 1000 / source.offsetHeight);
   const out = document.createElement("canvas");
   out.width = Math.max(20, Math.round(source.offsetWidth * scale));
@@ -466,48 +566,62 @@ async function sendEmailCode(purpose) {
 }
 
 async function askEmailCode() {
-  const yes = await confirmDialog(t("totp_help_text", { email: state.session.email }), t("ok"));
+  const yes = await confirmDialog(() => t("totp_help_text", { email: state.session.email }), () => t("ok"));
   if (!yes) return;
   try {
     await sendEmailCode("sign");
     useFactor("email");
-    setError("signature-error", t("email_code_sent"), "info");
+    setError("signature-error", () => t("email_code_sent"), "info");
     $("sign-email-code").focus();
   } catch (error) {
-    setError("signature-error", errorText(error));
+    setError("signature-error", explained(error));
   }
 }
 
+const codeField = () => (state.factor === "totp" ? "sign-totp" : "sign-email-code");
+
 async function submitSignature(event) {
   event.preventDefault();
+  const dialog = $("dlg-signature");
+  const kind = signatureKind();
   const pin = $("sign-pin").value;
-  const code = (state.factor === "totp" ? $("sign-totp") : $("sign-email-code")).value.replace(/\s+/g, "");
-  let problem = "";
-  if (!state.pad || state.pad.isEmpty()) problem = t("signature_required");
-  else if (!pin) problem = t("pin_required");
-  else if (!/^\d{6}$/.test(code)) problem = t(state.factor === "totp" ? "totp_format" : "email_code_format");
-  setError("signature-error", problem);
-  if (problem) return;
+  const code = $(codeField()).value.replace(/\s+/g, "");
+  const problems = [];
+  if (kind === "drawn" && (!state.pad || state.pad.isEmpty())) {
+    problems.push({ id: "kind-drawn", anchor: "pad-wrap", text: () => t("signature_required") });
+  }
+  if (kind === "typed" && !$("typed-name").value.trim()) problems.push({ id: "typed-name", text: () => t("typed_required") });
+  if (!pin) problems.push({ id: "sign-pin", text: () => t("pin_required") });
+  if (!/^\d{6}$/.test(code)) {
+    problems.push({ id: codeField(), text: () => t(state.factor === "totp" ? "totp_format" : "email_code_format") });
+  }
+  setError("signature-error", "");
+  if (showFieldErrors(dialog, "signature-error", problems)) return;
   const button = $("signature-submit");
   busy(button, true);
-  setError("signature-error", t("signing"), "info");
+  setError("signature-error", () => t("signing"), "info");
   try {
     const factor = state.factor === "totp" ? { totp: code } : { email_code: code };
     const { activation } = await apiJson("POST", "/v1/signer/authorize", {
       document_sha256: state.documentSha256, pin, ...factor,
     });
+    const image = kind === "typed" ? $("typed-preview") : $("signature-pad");
     await apiJson("POST", "/v1/signer/sign", {
       activation,
       document_sha256: state.documentSha256,
       consent: true,
-      signature_png_base64: signaturePng(),
+      signature_png_base64: signaturePng(image),
+      signature_kind: kind,
     });
     $("sign-pin").value = "";
-    closeDialog($("dlg-signature"));
-    await messageDialog(t("success_title"), t("success_text"));
+    closeDialog(dialog);
+    await messageDialog(() => t("success_title"), () => t("success_text"));
     await start();
   } catch (error) {
     $("sign-pin").value = "";
+    // A code is spent or wrong once tried: the next try needs a new one.
+    $("sign-totp").value = "";
+    $("sign-email-code").value = "";
     setError("signature-error", "");
     await signingFailed(error);
   } finally {
@@ -515,7 +629,7 @@ async function submitSignature(event) {
   }
 }
 
-/** F5: each failure in its dialog; the signature dialog stays for another try. */
+/** F5: each failure in its dialog; the signature dialog stays for another try, the field at fault marked. */
 async function signingFailed(error) {
   const signature = $("dlg-signature");
   if (error.code === "pin_blocked") {
@@ -525,37 +639,40 @@ async function signingFailed(error) {
   }
   if (error.code === "document_changed" || error.code === "already_done" || error.status === 401 || error.status === 410) {
     closeDialog(signature);
-    await messageDialog(t("fail_title"), errorText(error));
+    await messageDialog(() => t("fail_title"), () => errorText(error));
     await start();
     return;
   }
-  const left = error.body?.attempts_left;
-  let extra = left === undefined ? "" : t("attempts_left", { n: left });
-  if (error.code.startsWith("totp_")) extra = [extra, t("try_email_code")].filter(Boolean).join(" ");
+  const extra = () => {
+    const left = error.body?.attempts_left;
+    const parts = [left === undefined ? "" : t("attempts_left", { n: left })];
+    if (error.code.startsWith("totp_")) parts.push(t("try_email_code"));
+    return parts.filter(Boolean).join(" ");
+  };
   signature.close();
-  await messageDialog(t("fail_title"), errorText(error), extra);
+  await messageDialog(() => t("fail_title"), () => errorText(error), extra);
   signature.showModal();
-  $("sign-pin").focus();
+  const field = serverProblems(error, {}, { pin_: "sign-pin", totp_: "sign-totp", email_code_: "sign-email-code", factor_: codeField() });
+  if (!showFieldErrors(signature, "signature-error", field)) $("sign-pin").focus();
 }
 
 async function submitReview(action) {
   setError("review-error", "");
   const comment = $("review-comment").value.trim();
   if (action === "request_changes" && !comment) {
-    setError("review-error", t("comment_required"));
-    $("review-comment").focus();
+    showFieldErrors($("review-controls"), "review-error", [{ id: "review-comment", text: () => t("comment_required") }]);
     return;
   }
-  if (action === "confirm" && !(await confirmDialog(t("review_confirm_text"), t("review_confirm")))) return;
+  if (action === "confirm" && !(await confirmDialog(() => t("review_confirm_text"), () => t("review_confirm")))) return;
   const button = $(action === "confirm" ? "review-confirm" : "review-request");
   busy(button, true);
   try {
     const body = action === "confirm" ? { action } : { action, comment };
     const reviewed = await apiJson("POST", "/v1/signer/review", body);
-    await messageDialog(t("review_done_title"), serverMessage(reviewed));
+    await messageDialog(() => t("review_done_title"), () => serverMessage(reviewed));
     await start();
   } catch (error) {
-    setError("review-error", errorText(error));
+    setError("review-error", explained(error));
   } finally {
     busy(button, false);
   }
@@ -567,6 +684,7 @@ function showReset() {
   $("reset-details").hidden = true;
   $("reset-submit").hidden = true;
   setError("reset-error", "");
+  clearFieldErrors($("screen-reset"));
   show("screen-reset");
   history.replaceState(null, "", `${location.pathname}#lupa-pin`);
 }
@@ -574,19 +692,16 @@ function showReset() {
 async function checkResetEmail() {
   setError("reset-error", "");
   const email = $("reset-email").value.trim();
-  if (!email) {
-    setError("reset-error", t("required"));
-    return;
-  }
+  if (showFieldErrors($("screen-reset"), "reset-error", missing([["reset-email", "field_email"]]))) return;
   try {
     await apiJson("POST", "/v1/signer/pin-reset/check", { email });
-    await messageDialog(t("check_ok_title"), t("check_ok_text"));
+    await messageDialog(() => t("check_ok_title"), () => t("check_ok_text"));
     $("reset-details").hidden = false;
     $("reset-submit").hidden = false;
     $("reset-id").focus();
   } catch (error) {
     const left = error.body?.attempts_left;
-    await messageDialog(t("check_fail_title"), errorText(error), left === undefined ? "" : t("attempts_left", { n: left }));
+    await messageDialog(() => t("check_fail_title"), () => errorText(error), () => (left === undefined ? "" : t("attempts_left", { n: left })));
   }
 }
 
@@ -599,22 +714,27 @@ async function submitReset(event) {
     new_pin: $("reset-pin").value,
     new_pin_confirm: $("reset-pin-confirm").value,
   };
-  let problem = "";
-  if (Object.values(body).some((v) => !v)) problem = t("required");
-  else if (!/^\d{6}$/.test(body.email_code)) problem = t("email_code_format");
-  else problem = pinErrors(body.new_pin, body.new_pin_confirm);
-  setError("reset-error", problem);
-  if (problem) return;
+  const problems = missing([
+    ["reset-email", "field_email"], ["reset-id", "field_id"], ["reset-code", "field_email_code"],
+    ["reset-pin", "field_new_pin"], ["reset-pin-confirm", "field_new_pin_confirm"],
+  ]);
+  if (body.email_code && !/^\d{6}$/.test(body.email_code)) problems.push({ id: "reset-code", text: () => t("email_code_format") });
+  problems.push(...pinProblems("reset-pin", "reset-pin-confirm"));
+  setError("reset-error", "");
+  if (showFieldErrors($("screen-reset"), "reset-error", problems)) return;
   const button = $("reset-submit");
   busy(button, true);
   try {
     await apiJson("POST", "/v1/signer/pin-reset", body);
     for (const id of ["reset-id", "reset-code", "reset-pin", "reset-pin-confirm"]) $(id).value = "";
-    await messageDialog(t("reset_ok_title"), t("reset_ok_text"));
+    await messageDialog(() => t("reset_ok_title"), () => t("reset_ok_text"));
     backToSigning();
   } catch (error) {
-    const left = error.body?.attempts_left;
-    setError("reset-error", [errorText(error), left === undefined ? "" : t("attempts_left", { n: left })].join(" ").trim());
+    const fields = { email: "reset-email", id_number: "reset-id", email_code: "reset-code", new_pin: "reset-pin", pin: "reset-pin", new_pin_confirm: "reset-pin-confirm" };
+    const problems = serverProblems(error, fields, {
+      identity_: "reset-id", email_code_: "reset-code", pin_mismatch: "reset-pin-confirm", pin_: "reset-pin",
+    });
+    if (!showFieldErrors($("screen-reset"), "reset-error", problems)) setError("reset-error", explained(error));
   } finally {
     busy(button, false);
   }
@@ -630,11 +750,24 @@ function backToSigning() {
 function wire() {
   $("lang").addEventListener("click", () => {
     setLanguage(language() === "ms" ? "en" : "ms");
+    // The button names the other language, in that language.
+    $("lang").lang = language() === "ms" ? "en" : "ms";
     if (state.session) fillFields(state.session);
     for (const container of document.querySelectorAll("[data-rules-for]")) {
       renderRules(container, $(container.dataset.rulesFor).value);
     }
+    if (state.countries.length) labelCountries();
+    if ($("totp-qr").hasAttribute("src")) $("totp-qr").alt = t("totp_qr_alt");
+    if (!$("typed-block").hidden) renderTypedSignature();
+    relabelPages();
+    retranslateMessages();
   });
+  watchFields();
+  wireDocumentView();
+  for (const radio of document.querySelectorAll("input[name=signature-kind]")) {
+    radio.addEventListener("change", () => useSignatureKind(signatureKind()));
+  }
+  $("typed-name").addEventListener("input", renderTypedSignature);
   $("message-reload").addEventListener("click", () => location.reload());
   for (const container of document.querySelectorAll("[data-rules-for]")) bindRules(container);
   $("screen-certificate").addEventListener("submit", submitCertificate);
@@ -657,9 +790,9 @@ function wire() {
   $("reset-send-code").addEventListener("click", async () => {
     try {
       await sendEmailCode("pin_reset");
-      setError("reset-error", t("email_code_sent"), "info");
+      setError("reset-error", () => t("email_code_sent"), "info");
     } catch (error) {
-      setError("reset-error", errorText(error));
+      setError("reset-error", explained(error));
     }
   });
   $("screen-reset").addEventListener("submit", submitReset);

@@ -55,14 +55,24 @@ pub async fn create(app: &App, cmd: CreateAgreement) -> AppResult<(Loaded, bool)
     }
     let for_pdf = agreement.clone();
     let source = cmd.document;
-    let pdf = tokio::task::spawn_blocking(move || document::first_revision(&for_pdf, source))
+    let first = tokio::task::spawn_blocking(move || document::first_revision(&for_pdf, source))
         .await
         .map_err(|_| AppError::internal("pdf_render_failed"))??;
+    if let Some(text) = &first.text_json {
+        app.ports
+            .blobs
+            .put(
+                &document::text_blob_key(&agreement.id),
+                text,
+                "application/json",
+            )
+            .await?;
+    }
     let revision = document::store_revision(
         app.ports.blobs.as_ref(),
         &agreement,
         1,
-        &pdf,
+        &first.pdf,
         "initial",
         now,
     )

@@ -186,29 +186,7 @@ async fn check_totp(
     secrets: &PartySecrets,
     code: &str,
 ) -> AppResult<Factor> {
-    if code.len() != totp_enrolment::DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::unprocessable("totp_format"));
-    }
-    let secret = app
-        .ports
-        .keys
-        .decrypt(
-            &secrets.totp_secret_ciphertext()?,
-            &certificates::totp_context(agreement, party),
-        )
-        .await?;
-    let totp = Builder::new()
-        .with_algorithm(Algorithm::SHA1)
-        .with_digits(totp_enrolment::DIGITS as u8)
-        .with_skew(1)
-        .with_step_duration(totp_enrolment::PERIOD_SECS)
-        .with_secret(secret.to_vec())
-        .build()
-        .map_err(|_| AppError::internal("totp_unusable"))?;
-    let now = u64::try_from(app.now().timestamp()).unwrap_or_default();
-    let step = totp
-        .check(code, now)
-        .ok_or_else(|| AppError::new(ErrorKind::Forbidden, "totp_incorrect"))?;
+    let step = totp_step(app, agreement, party, secrets, code).await?;
     let mut marker = Item::new(
         layout::totp_used(agreement, party, step),
         serde_json::json!({ "used_at": app.now() }),
@@ -229,6 +207,66 @@ async fn check_totp(
             Err(AppError::new(ErrorKind::Forbidden, "totp_reused"))
         }
         Err(other) => Err(other.into()),
+    }
+}
+
+/// The time step `code` belongs to, if it is right (nothing recorded).
+async fn totp_step(
+    app: &App,
+    agreement: &AgreementId,
+    party: &PartyId,
+    secrets: &PartySecrets,
+    code: &str,
+) -> AppResult<u64> {
+    if code.len() != totp_enrolment::DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::unprocessable("totp_format"));
+    }
+    let secret = app
+        .ports
+        .keys
+        .decrypt(
+            &secrets.totp_secret_ciphertext()?,
+            &certificates::totp_context(agreement, party),
+        )
+        .await?;
+    let totp = Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(totp_enrolment::DIGITS as u8)
+        .with_skew(1)
+        .with_step_duration(totp_enrolment::PERIOD_SECS)
+        .with_secret(secret.to_vec())
+        .build()
+        .map_err(|_| AppError::internal("totp_unusable"))?;
+    let now = u64::try_from(app.now().timestamp()).unwrap_or_default();
+    totp.check(code, now)
+        .ok_or_else(|| AppError::new(ErrorKind::Forbidden, "totp_incorrect"))
+}
+
+/// `POST /v1/signer/totp/check`: right after enrolment, the page asks for one
+/// code so a failed enrolment shows at once. Read-only for signing: the code's
+/// step is not marked used (authorize may still take it), but the try is
+/// reserved in the same per-party window as authorize's second factor (F5.3),
+/// so this cannot be used to guess codes faster; a right code gives it back.
+pub async fn check_enrolment_totp(
+    app: &App,
+    token: &str,
+    code: Zeroizing<String>,
+) -> AppResult<()> {
+    let ctx = session::resolve(app, token).await?;
+    let agreement_id = ctx.loaded.record.agreement.id.clone();
+    let party_id = ctx.party.id.clone();
+    ctx.loaded.record.agreement.can_act(&party_id, app.now())?;
+    if ctx.party.state != PartyState::CertificateIssued {
+        return Err(AppError::conflict("certificate_required"));
+    }
+    let (secrets, _) =
+        certificates::load_secrets(app.ports.store.as_ref(), &agreement_id, &party_id)
+            .await?
+            .ok_or_else(|| AppError::conflict("certificate_required"))?;
+    let attempt = FactorAttempt::reserve(app, &agreement_id, &party_id).await?;
+    match totp_step(app, &agreement_id, &party_id, &secrets, &code).await {
+        Ok(_) => attempt.release(app).await,
+        Err(e) => Err(attempt.explain(e)),
     }
 }
 

@@ -2,12 +2,12 @@
 //! PDF, with one empty signature field per signer) and stored revisions.
 
 use chrono::{DateTime, Utc};
-use hims_espa::{Base, EspaDocument, EspaError, PartyLine, SignatureSlot};
+use hims_espa::{Base, Block, EspaDocument, EspaError, PartyLine, SignatureSlot};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::repo::Revision;
-use crate::domain::{Action, Agreement, Party, Role, identity};
+use crate::domain::{Action, Agreement, AgreementId, Party, Role, identity};
 use crate::error::{AppError, AppResult};
 use crate::ports::Blobs;
 
@@ -57,8 +57,14 @@ fn slots(agreement: &Agreement) -> Vec<SignatureSlot> {
         .collect()
 }
 
+/// Revision 1, and for a rendered eSPA the JSON of its text view.
+pub struct FirstRevision {
+    pub pdf: Vec<u8>,
+    pub text_json: Option<Vec<u8>>,
+}
+
 /// Builds revision 1 (CPU-bound: call from a blocking task).
-pub fn first_revision(agreement: &Agreement, source: DocumentSource) -> AppResult<Vec<u8>> {
+pub fn first_revision(agreement: &Agreement, source: DocumentSource) -> AppResult<FirstRevision> {
     let base = match source {
         DocumentSource::Pdf(bytes) => Base::Portal(bytes),
         DocumentSource::Template(fields) => Base::Rendered(EspaDocument {
@@ -86,8 +92,53 @@ pub fn first_revision(agreement: &Agreement, source: DocumentSource) -> AppResul
             created_at: agreement.created_at,
         }),
     };
-    hims_espa::first_revision(base, &slots(agreement), &agreement.serial_display())
-        .map_err(pdf_error)
+    let revision =
+        hims_espa::first_revision_with_text(base, &slots(agreement), &agreement.serial_display())
+            .map_err(pdf_error)?;
+    Ok(FirstRevision {
+        pdf: revision.pdf,
+        text_json: revision.text.map(|blocks| text_json(&blocks)),
+    })
+}
+
+/// Where the text view of an agreement's rendered eSPA is kept.
+pub fn text_blob_key(agreement: &AgreementId) -> String {
+    format!("agreements/{}/text.json", agreement.0)
+}
+
+/// The blocks the eSPA's pages were drawn from, as the signer page reads them
+/// (`GET /v1/signer/document/text`); the PDF's spacing and page breaks are left out.
+fn text_json(blocks: &[Block]) -> Vec<u8> {
+    use serde_json::json;
+    let items: Vec<serde_json::Value> = blocks
+        .iter()
+        .filter_map(|block| {
+            Some(match block {
+                Block::Title(text) => json!({"type": "title", "text": text}),
+                Block::Subtitle(text) | Block::Caption(text) => {
+                    json!({"type": "subtitle", "text": text})
+                }
+                Block::Heading(text) => json!({"type": "heading", "text": text}),
+                Block::Paragraph(text) => json!({"type": "paragraph", "text": text}),
+                Block::Note(text) => json!({"type": "note", "text": text}),
+                Block::Fields(rows) => json!({"type": "fields", "rows": rows}),
+                Block::Table(table) => json!({
+                    "type": "table",
+                    "header": table.columns.iter().map(|c| &c.header).collect::<Vec<_>>(),
+                    "numeric": table.columns.iter().map(|c| c.right).collect::<Vec<_>>(),
+                    "rows": table.rows,
+                    "total_row": table.total_row,
+                }),
+                Block::Clause {
+                    number,
+                    title,
+                    paragraphs,
+                } => json!({"type": "clause", "number": number, "title": title, "paragraphs": paragraphs}),
+                Block::Gap(_) | Block::PageBreak => return None,
+            })
+        })
+        .collect();
+    serde_json::to_vec(&json!({"lang": hims_espa::LANGUAGE, "blocks": items})).unwrap_or_default()
 }
 
 /// The portal's PDF problems, as 422s with their own codes.

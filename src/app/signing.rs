@@ -19,7 +19,7 @@ use crate::domain::{
     identity,
 };
 use crate::error::{AppError, AppResult};
-use crate::ports::{Condition, Item, StoreError, Write};
+use crate::ports::{BlobError, Condition, Item, StoreError, Write};
 
 /// Counter on `layout::serial_counter`: the last serial number handed out in a project.
 pub const SERIAL_COUNTER: &str = "last";
@@ -33,6 +33,18 @@ pub struct SignRequest {
     pub document_sha256: String,
     pub consent: bool,
     pub signature_png: Vec<u8>,
+    /// How the signer made the image (kept in the audit trail).
+    pub signature_kind: SignatureKind,
+}
+
+/// A drawn signature, or the name typed and rendered by the page: the same
+/// PNG in the PDF either way; the PIN and second factor are what sign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureKind {
+    #[default]
+    Drawn,
+    Typed,
 }
 
 /// What a signature produced (the same for a retry with the same activation).
@@ -84,6 +96,19 @@ pub async fn document_to_sign(app: &App, token: &str) -> AppResult<(Revision, Ve
     let revision = current_revision(&ctx.loaded.record)?;
     let bytes = app.ports.blobs.get(&revision.blob_key).await?;
     Ok((revision, bytes))
+}
+
+/// `GET /v1/signer/document/text`: the rendered eSPA's text view (JSON), made
+/// with revision 1 from the blocks its pages were drawn from; during the turn
+/// only, like the PDF. A portal's own PDF has none (404 `document_text_unavailable`).
+pub async fn document_text(app: &App, token: &str) -> AppResult<Vec<u8>> {
+    let ctx = session::resolve(app, token).await?;
+    check_turn(&ctx.loaded.record.agreement, &ctx.party, app.now())?;
+    let key = document::text_blob_key(&ctx.loaded.record.agreement.id);
+    match app.ports.blobs.get(&key).await {
+        Err(BlobError::NotFound) => Err(AppError::not_found("document_text_unavailable")),
+        other => Ok(other?),
+    }
 }
 
 /// `GET /v1/signer/final`: the fully signed PDF, for any party of a completed agreement.
@@ -241,6 +266,7 @@ async fn attempt(
             "type": "signed",
             "party": party_id.0,
             "factor": stored.activation.factor,
+            "signature_kind": request.signature_kind,
             "certificate_serial": secrets.certificate_serial,
             "revision": signed_revision.number,
         })))

@@ -19,10 +19,12 @@ use crate::app::otp::{self, Purpose, Sent};
 use crate::app::pin_reset::{self, PinResetRequest};
 use crate::error::{AppError, AppResult};
 
-/// `verify-pin`: `/v1/signer/authorize`, `/v1/signer/pin-reset`, `/v1/signer/pin-reset/check`.
+/// `verify-pin`: `/v1/signer/authorize`, `/v1/signer/totp/check`, `/v1/signer/pin-reset`,
+/// `/v1/signer/pin-reset/check`.
 pub fn verify_pin_router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(authorize_signature))
+        .routes(routes!(check_totp))
         .routes(routes!(reset_pin))
         .routes(routes!(check_reset_email))
 }
@@ -189,4 +191,33 @@ async fn check_reset_email(
 ) -> AppResult<axum::Json<Done>> {
     pin_reset::check_email(&state.app, &token, &body.email).await?;
     Ok(done("email_confirmed"))
+}
+
+#[derive(Deserialize, ToSchema, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+pub struct TotpCheckBody {
+    /// Six digits from the authenticator app just enrolled.
+    pub totp: String,
+}
+
+/// F2.4: checks one TOTP code right after enrolment, so a failed enrolment
+/// shows before signing. Records nothing authorize needs (the same code can
+/// still sign), but each try counts in the second-factor window (F5.3) like
+/// an authorize try; a right code gives its try back.
+#[utoipa::path(post, path = "/v1/signer/totp/check", tag = "signer", request_body = TotpCheckBody,
+    responses((status = 200, body = Done),
+        (status = 403, description = "totp_incorrect (attempts_left)"),
+        (status = 409, description = "certificate_required, not_your_turn"),
+        (status = 410, description = "deadline_passed"),
+        (status = 422, description = "totp_format"),
+        (status = 429, description = "factor_locked (Retry-After)")),
+    security(("signer_link" = [])))]
+async fn check_totp(
+    State(state): State<ApiState>,
+    SignerToken(token): SignerToken,
+    Json(mut body): Json<TotpCheckBody>,
+) -> AppResult<axum::Json<Done>> {
+    let code = Zeroizing::new(std::mem::take(&mut body.totp));
+    authorize::check_enrolment_totp(&state.app, &token, code).await?;
+    Ok(done("totp_confirmed"))
 }

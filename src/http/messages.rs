@@ -227,6 +227,14 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "eSPA belum lengkap ditandatangani oleh semua pihak.",
             "The eSPA is not yet signed by every party.",
         ),
+        "totp_confirmed" => (
+            "No. TOTP betul. Aplikasi pengesah anda sedia untuk menandatangani.",
+            "The TOTP code is right. Your authenticator app is ready for signing.",
+        ),
+        "document_text_unavailable" => (
+            "Paparan teks tiada untuk dokumen ini. Sila baca PDF.",
+            "No text view exists for this document. Please read the PDF.",
+        ),
         "signed" => (
             "Pengesahan & tandatangan eSPA berjaya",
             "eSPA verification & signature successful",
@@ -386,6 +394,8 @@ mod tests {
             "document_changed",
             "agreement_not_completed",
             "signed",
+            "totp_confirmed",
+            "document_text_unavailable",
             "review_confirmed",
             "review_changes_requested",
             "signing_failed",

@@ -45,6 +45,12 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("app.js", JS, include_bytes!("../../web/app.js")),
     ("i18n.js", JS, include_bytes!("../../web/i18n.js")),
     ("pin_rules.js", JS, include_bytes!("../../web/pin_rules.js")),
+    ("messages.js", JS, include_bytes!("../../web/messages.js")),
+    (
+        "document_view.js",
+        JS,
+        include_bytes!("../../web/document_view.js"),
+    ),
     (
         "vendor/signature_pad/signature_pad.min.js",
         JS,
@@ -180,7 +186,7 @@ mod tests {
     fn every_asset_placeholder_in_the_page_is_filled() {
         assert!(!PAGE.contains("{{asset:"), "unfilled asset placeholder");
         // app.js imports its own modules by relative path (revalidated by ETag).
-        let modules = ["i18n.js", "pin_rules.js"];
+        let modules = ["i18n.js", "pin_rules.js", "messages.js", "document_view.js"];
         for asset in ASSETS.iter().filter(|a| !modules.contains(&a.path)) {
             assert!(PAGE.contains(&asset.url()), "{} not linked", asset.path);
         }

@@ -25,6 +25,7 @@ use crate::error::{AppError, AppResult};
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(signer_document))
+        .routes(routes!(signer_document_text))
         .routes(routes!(final_document))
         .routes(routes!(sign))
         .routes(routes!(review_agreement))
@@ -69,6 +70,32 @@ async fn signer_document(
         .map(revision_response)
 }
 
+/// The rendered eSPA as text, for reading on the page ("Baca sebagai teks"):
+/// `{"lang", "blocks": [{"type": "title" | "subtitle" | "heading" | "paragraph" |
+/// "note", "text"} | {"type": "fields", "rows"} | {"type": "table", "header",
+/// "numeric", "rows", "total_row"} | {"type": "clause", "number", "title", "paragraphs"}]}`,
+/// made from the same blocks as the PDF's pages. Only in the party's turn.
+#[utoipa::path(get, path = "/v1/signer/document/text", tag = "signer",
+    responses((status = 200, content_type = "application/json", body = Object),
+        (status = 404, description = "document_text_unavailable: a portal's own PDF"),
+        (status = 409, description = "not_your_turn, certificate_required, ekyc_not_approved, already_done, agreement_closed, changes_requested"),
+        (status = 410, description = "deadline_passed")),
+    security(("signer_link" = [])))]
+async fn signer_document_text(
+    State(state): State<ApiState>,
+    SignerToken(token): SignerToken,
+) -> AppResult<Response> {
+    let json = signing::document_text(&state.app, &token).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        json,
+    )
+        .into_response())
+}
+
 /// The fully signed eSPA, for any party once the agreement is completed.
 #[utoipa::path(get, path = "/v1/signer/final", tag = "signer",
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
@@ -94,9 +121,14 @@ pub struct SignBody {
     /// F4.2: must be true.
     #[zeroize(skip)]
     pub consent: bool,
-    /// The drawn signature: PNG, at most 200 KB.
+    /// The signature image: PNG, at most 200 KB.
     #[zeroize(skip)]
     pub signature_png_base64: String,
+    /// `drawn` (the default) or `typed` (the name typed, rendered by the page);
+    /// recorded in the audit trail.
+    #[zeroize(skip)]
+    #[serde(default)]
+    pub signature_kind: signing::SignatureKind,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -134,6 +166,7 @@ async fn sign(
         document_sha256: std::mem::take(&mut body.document_sha256),
         consent: body.consent,
         signature_png,
+        signature_kind: body.signature_kind,
     };
     let signed = signing::sign(&state.app, &token, request).await?;
     let (message_ms, message) = messages::for_code("signed");

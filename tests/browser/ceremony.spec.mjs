@@ -3,11 +3,11 @@
 // link. Covers F1-F6: the waiting page, certificates with the one-time TOTP
 // QR, wrong PIN three times -> blocked -> reset with an email code -> sign,
 // the TOTP and the email-code factor, the witness's confirmation, the used
-// link, and the final PDF checked by pyHanko.
+// link, and the final PDF checked by pyHanko and pdfsig (and its /Lang).
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -138,6 +138,19 @@ test("the whole example: four parties sign or review through their links", async
   for (const r of reports) {
     assert.ok(r.intact && r.valid && r.trusted, JSON.stringify(r));
   }
+  // poppler's pdfsig agrees, with the CA trusted in a fresh NSS database.
+  const nss = `sql:${join(dir, "nss")}`;
+  mkdirSync(join(dir, "nss"));
+  execFileSync("certutil", ["-N", "--empty-password", "-d", nss]);
+  execFileSync("certutil", ["-A", "-n", "hims-ca", "-t", "CT,C,C", "-i", join(dir, "ca.pem"), "-d", nss]);
+  const pdfsig = execFileSync("pdfsig", ["-nssdir", nss, join(dir, "final.pdf")], { encoding: "utf8" });
+  assert.equal(pdfsig.match(/Signature is Valid\./g)?.length, 3, pdfsig);
+  assert.equal(pdfsig.match(/Certificate is Trusted\./g)?.length, 3, pdfsig);
+  // The catalog the reader ends on names the language and shows the title.
+  const catalog = execFileSync(join(REPO, ".venv/bin/python"), ["-c",
+    "import sys; from pyhanko.pdf_utils.reader import PdfFileReader; r = PdfFileReader(open(sys.argv[1], 'rb')); "
+    + "print(r.root.get('/Lang'), r.root['/ViewerPreferences'].get('/DisplayDocTitle'))", join(dir, "final.pdf")], { encoding: "utf8" });
+  assert.equal(catalog.trim(), "ms-MY True");
 
   // The QR code's target, /verify/{serial}, wears the page's stylesheet.
   const session = await (await fetch(new URL("/v1/signer/session", aisyahLink), { headers: { Authorization: `Bearer ${token}` } })).json();

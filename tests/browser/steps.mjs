@@ -13,7 +13,7 @@ export async function messageHeading(page) {
   return page.textContent("#message-title");
 }
 
-/** F2: Section A, Section B with the rules ticked live, then the one-time QR; returns the otpauth URI. */
+/** F2: Section A, Section B with the rules ticked live, then enrolment and one code checked; returns the otpauth URI. */
 export async function issueCertificate(page, pin, shots) {
   await screenIs(page, "certificate");
   await page.waitForSelector("#nationality option[value=MY]", { state: "attached" });
@@ -30,15 +30,29 @@ export async function issueCertificate(page, pin, shots) {
   await page.fill("#pin-confirm", `${pin}x`);
   await page.click("#cert-submit");
   assert.match(await page.textContent("#cert-error"), /tidak sepadan/);
+  assert.equal(await page.getAttribute("#pin-confirm", "aria-invalid"), "true", "the error points at its field");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "pin-confirm");
   await page.fill("#pin-confirm", pin);
   await page.click("#cert-submit");
+  const uri = await enrol(page, shots);
+  assert.equal(await page.getAttribute("#totp-qr", "data-otpauth"), null, "the secret leaves the page");
+  return uri;
+}
+
+/** F2.4: the enrolment dialog (app link, key, QR), then one TOTP code checked; returns the otpauth URI. */
+export async function enrol(page, shots) {
   await page.waitForSelector("#dlg-certificate[open]");
   const uri = await page.getAttribute("#totp-qr", "data-otpauth");
   assert.match(uri, /^otpauth:\/\/totp\//);
+  assert.equal(await page.getAttribute("#totp-open", "href"), uri, "the app link opens the authenticator");
+  const secret = new URL(uri).searchParams.get("secret");
+  assert.equal((await page.textContent("#totp-key")).replace(/ /g, ""), secret);
+  assert.match(await page.textContent("#totp-key"), /^(\w{4} )+\w{1,4}$/, "the key in groups of four");
   assert.ok(await page.$eval("#totp-qr", (img) => img.complete && img.naturalWidth > 0), "QR image shows");
   if (shots) await screenshotBoth(page, `${shots}-certificate-done`);
-  await page.click("#dlg-certificate-ok");
-  assert.equal(await page.getAttribute("#totp-qr", "data-otpauth"), null, "the secret leaves the page");
+  await page.fill("#totp-check", totp(uri));
+  await page.press("#totp-check", "Enter");
+  await page.waitForSelector("#dlg-certificate:not([open])", { state: "attached" });
   return uri;
 }
 

@@ -4,7 +4,8 @@
 // a small RFC 6238 TOTP.
 
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 export const BASE = process.env.HIMS_TEST_URL || "http://127.0.0.1:8088";
@@ -25,8 +26,8 @@ export async function launch() {
 }
 
 /** A page at `viewport` that records console errors, CSP violations and failed requests. */
-export async function newPage(browser, viewport = VIEWPORTS.desktop) {
-  const context = await browser.newContext({ viewport, locale: "ms-MY" });
+export async function newPage(browser, viewport = VIEWPORTS.desktop, options = {}) {
+  const context = await browser.newContext({ viewport, locale: "ms-MY", ...options });
   const page = await context.newPage();
   page.problems = [];
   // Refusals the test provokes (wrong PIN: 403, 423) are logged as failed loads; anything else counts.
@@ -186,3 +187,39 @@ export function totp(uri, at = Date.now()) {
 }
 
 export { call };
+
+// axe-core from node_modules (package.json), evaluated into the page through
+// the DevTools protocol: nothing is fetched, and the page's CSP stays as served.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** Rests the mouse on the language button (its hover colours are checked too). */
+async function hoverLanguage(page) {
+  const box = await page.$eval("#lang", (b) => {
+    const r = b.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  });
+  await page.mouse.move(box.x, box.y);
+}
+
+/**
+ * axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is, at 360 and at
+ * 1280 px, with the language button hovered: every violation, of any impact, as text.
+ */
+export async function axeViolations(page, step) {
+  const original = page.viewportSize();
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(AXE_SOURCE);
+  const found = [];
+  for (const [label, size] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(size);
+    await hoverLanguage(page);
+    const violations = await page.evaluate(async (tags) => {
+      const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+      return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    }, AXE_TAGS);
+    const lang = await page.getAttribute("html", "lang");
+    found.push(...violations.map((v) => `${step} @${label} [${lang}] ${v}`));
+  }
+  await page.setViewportSize(original);
+  return found;
+}

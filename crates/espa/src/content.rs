@@ -4,8 +4,8 @@
 use printpdf::{PaintMode, PdfPage};
 
 use crate::EspaError;
-use crate::clauses::{CLAUSES, RECITALS, SPECIFICATION};
-use crate::document::{EspaDocument, SignatureSlot, format_percent, format_ringgit};
+use crate::blocks::{Block, Column, espa_blocks};
+use crate::document::{EspaDocument, SignatureSlot};
 use crate::fonts::{Face, Fonts};
 use crate::layout::{CONTENT_WIDTH, Flow, MARGIN_X, PAGE_WIDTH, PageRect};
 
@@ -20,6 +20,8 @@ pub(crate) struct Laid {
     pub serial_origin: (f32, f32),
     pub signature_boxes: Vec<PageRect>,
     pub qr: PageRect,
+    /// The blocks drawn (none for the signature pages of a portal PDF).
+    pub blocks: Vec<Block>,
 }
 
 /// A reviewer line on the signature page: role and name with masked id.
@@ -30,18 +32,12 @@ pub(crate) struct ReviewerLine {
 }
 
 pub(crate) fn lay_out_espa(fonts: &Fonts, doc: &EspaDocument) -> Result<Laid, EspaError> {
-    let amounts = doc.stage_amounts_sen()?;
+    let blocks = espa_blocks(doc)?;
     let mut flow = Flow::new(fonts);
     let qr = reserve_qr(&mut flow);
-    cover(&mut flow, doc);
-    flow.new_page();
-    parties(&mut flow, doc);
-    recitals(&mut flow, doc);
-    flow.new_page();
-    schedule(&mut flow, doc, &amounts);
-    clauses(&mut flow, doc);
-    flow.new_page();
-    specification(&mut flow);
+    for block in &blocks {
+        draw(&mut flow, block);
+    }
     flow.new_page();
     let reviewers: Vec<ReviewerLine> = doc
         .reviewers()
@@ -60,6 +56,7 @@ pub(crate) fn lay_out_espa(fonts: &Fonts, doc: &EspaDocument) -> Result<Laid, Es
         serial_origin,
         signature_boxes,
         qr,
+        blocks,
     })
 }
 
@@ -79,6 +76,7 @@ pub(crate) fn lay_out_signature_pages(
         serial_origin,
         signature_boxes,
         qr,
+        blocks: Vec::new(),
     }
 }
 
@@ -95,51 +93,32 @@ fn reserve_qr(flow: &mut Flow) -> PageRect {
     }
 }
 
-fn cover(flow: &mut Flow, doc: &EspaDocument) {
-    flow.space(18.0);
-    flow.centered(Face::Bold, 20.0, "PERJANJIAN JUAL BELI");
-    flow.centered(Face::Regular, 11.0, "(Sale and Purchase Agreement)");
-    flow.space(6.0);
-    flow.centered(
-        Face::Regular,
-        9.0,
-        "Akta Pemajuan Perumahan (Kawalan dan Pelesenan) 1966",
-    );
-    flow.centered(
-        Face::Regular,
-        9.0,
-        "Jadual H — Tanah dan Bangunan (Petak Strata)",
-    );
-    flow.space(36.0);
-    section_heading(flow, "BUTIRAN PEMAJUAN DAN PETAK");
-    let rows: [(&str, String); 8] = [
-        ("Kod Pemajuan", doc.project_code.clone()),
-        ("Nama Pemajuan", doc.project_name.clone()),
-        ("Pemaju", doc.developer_name.clone()),
-        ("Unit / No. Petak", doc.unit.clone()),
-        ("Jenis Petak", doc.unit_type.clone()),
-        (
-            "Keluasan binaan",
-            format!("{} meter persegi", doc.built_up_area_sqm),
-        ),
-        ("Harga Belian", format_ringgit(doc.price_sen)),
-        (
-            "Tarikh eSPA dijana",
-            doc.created_at.format("%d/%m/%Y %H:%M UTC").to_string(),
-        ),
-    ];
-    for (label, value) in rows {
-        key_value(flow, label, &value);
+/// One block of [`espa_blocks`] on the page.
+fn draw(flow: &mut Flow, block: &Block) {
+    match block {
+        Block::Title(text) => flow.centered(Face::Bold, 20.0, text),
+        Block::Subtitle(text) => flow.centered(Face::Regular, 11.0, text),
+        Block::Caption(text) => flow.centered(Face::Regular, 9.0, text),
+        Block::Heading(text) => section_heading(flow, text),
+        Block::Paragraph(text) => flow.paragraph(Face::Regular, 9.5, 0.0, text),
+        Block::Note(text) => flow.paragraph(Face::Regular, 8.5, 0.0, text),
+        Block::Fields(rows) => {
+            for (label, value) in rows {
+                key_value(flow, label, value);
+            }
+        }
+        Block::Table(t) => table(flow, &t.columns, &t.rows, t.total_row),
+        Block::Clause {
+            number,
+            title,
+            paragraphs,
+        } => {
+            let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+            flow.clause(number, title, &refs);
+        }
+        Block::Gap(points) => flow.space(*points),
+        Block::PageBreak => flow.new_page(),
     }
-    flow.space(20.0);
-    flow.paragraph(
-        Face::Regular,
-        9.5,
-        0.0,
-        "Perjanjian ini dibuat di antara Pemaju dan Pembeli yang dinamakan dalam Perjanjian ini \
-         dan ditandatangani secara digital melalui Sistem HIMS, Jabatan Perumahan Negara, \
-         Kementerian Perumahan dan Kerajaan Tempatan.",
-    );
 }
 
 fn section_heading(flow: &mut Flow, text: &str) {
@@ -174,24 +153,12 @@ fn key_value(flow: &mut Flow, label: &str, value: &str) {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Align {
-    Left,
-    Right,
-}
-
-struct Column<'a> {
-    header: &'a str,
-    width: f32,
-    align: Align,
-}
-
 /// A ruled table; rows wrap inside their cells, the header repeats after a page break.
 fn table(flow: &mut Flow, columns: &[Column], rows: &[Vec<String>], bold_last_row: bool) {
     let size = 9.0;
     let leading = 12.5;
     let pad = 4.0;
-    let header: Vec<String> = columns.iter().map(|c| c.header.to_string()).collect();
+    let header: Vec<String> = columns.iter().map(|c| c.header.clone()).collect();
     let mut need_header = true;
     for (i, row) in rows.iter().enumerate() {
         let face = if bold_last_row && i + 1 == rows.len() {
@@ -279,175 +246,16 @@ fn draw_row(
             .enumerate()
         {
             let y = top - pad - size - n as f32 * leading + 1.0;
-            let line_x = match column.align {
-                Align::Left => x + pad,
-                Align::Right => x + column.width - pad - fonts.width(face, size, line),
+            let line_x = if column.right {
+                x + column.width - pad - fonts.width(face, size, line)
+            } else {
+                x + pad
             };
             canvas.text(face, size, line_x, y, line);
         }
         x += column.width;
     }
     flow.y = bottom;
-}
-
-fn parties(flow: &mut Flow, doc: &EspaDocument) {
-    section_heading(flow, "PIHAK-PIHAK KEPADA PERJANJIAN (PARTIES)");
-    let columns = [
-        Column {
-            header: "No.",
-            width: 28.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "Peranan",
-            width: 130.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "Nama",
-            width: 150.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "No. KP / Pasport",
-            width: 100.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "Tindakan",
-            width: CONTENT_WIDTH - 408.0,
-            align: Align::Left,
-        },
-    ];
-    let rows: Vec<Vec<String>> = doc
-        .parties
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            vec![
-                (i + 1).to_string(),
-                p.role_label.clone(),
-                p.name.clone(),
-                p.masked_id.clone(),
-                if p.signs { "Tandatangan" } else { "Semakan" }.to_string(),
-            ]
-        })
-        .collect();
-    table(flow, &columns, &rows, false);
-    flow.paragraph(
-        Face::Regular,
-        8.5,
-        0.0,
-        "Nombor kad pengenalan dan pasport dipaparkan secara bertopeng untuk melindungi data peribadi.",
-    );
-}
-
-fn schedule(flow: &mut Flow, doc: &EspaDocument, amounts: &[u64]) {
-    flow.space(12.0);
-    section_heading(flow, "JADUAL BAYARAN (JADUAL H) — PAYMENT SCHEDULE");
-    let columns = [
-        Column {
-            header: "Peringkat",
-            width: 62.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "Butiran peringkat pembinaan",
-            width: CONTENT_WIDTH - 202.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "Peratus",
-            width: 50.0,
-            align: Align::Right,
-        },
-        Column {
-            header: "Amaun (RM)",
-            width: 90.0,
-            align: Align::Right,
-        },
-    ];
-    let mut rows: Vec<Vec<String>> = doc
-        .schedule
-        .iter()
-        .zip(amounts)
-        .map(|(stage, amount)| {
-            vec![
-                stage.code.clone(),
-                stage.description.clone(),
-                format_percent(stage.basis_points),
-                format_ringgit(*amount),
-            ]
-        })
-        .collect();
-    rows.push(vec![
-        String::new(),
-        "Jumlah Harga Belian".into(),
-        "100%".into(),
-        format_ringgit(doc.price_sen),
-    ]);
-    table(flow, &columns, &rows, true);
-}
-
-fn fill_in(text: &str, doc: &EspaDocument) -> String {
-    text.replace("{developer}", &doc.developer_name)
-        .replace("{unit}", &doc.unit)
-        .replace("{project}", &doc.project_name)
-        .replace("{code}", &doc.project_code)
-        .replace("{price}", &format_ringgit(doc.price_sen))
-}
-
-fn recitals(flow: &mut Flow, doc: &EspaDocument) {
-    flow.space(14.0);
-    section_heading(flow, "MUKADIMAH (RECITALS)");
-    for recital in RECITALS {
-        flow.paragraph(Face::Regular, 9.5, 0.0, &fill_in(recital, doc));
-        flow.space(5.0);
-    }
-}
-
-fn specification(flow: &mut Flow) {
-    section_heading(flow, "JADUAL SPESIFIKASI BANGUNAN (BUILDING SPECIFICATION)");
-    let columns = [
-        Column {
-            header: "Bil.",
-            width: 30.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "Elemen",
-            width: 120.0,
-            align: Align::Left,
-        },
-        Column {
-            header: "Spesifikasi",
-            width: CONTENT_WIDTH - 150.0,
-            align: Align::Left,
-        },
-    ];
-    let rows: Vec<Vec<String>> = SPECIFICATION
-        .iter()
-        .enumerate()
-        .map(|(i, (element, spec))| vec![(i + 1).to_string(), (*element).into(), (*spec).into()])
-        .collect();
-    table(flow, &columns, &rows, false);
-    flow.paragraph(
-        Face::Regular,
-        8.5,
-        0.0,
-        "Spesifikasi ini tertakluk kepada kelulusan pihak berkuasa berkenaan. Bahan yang setara \
-         boleh digantikan hanya dengan persetujuan bertulis Pembeli.",
-    );
-}
-
-fn clauses(flow: &mut Flow, doc: &EspaDocument) {
-    flow.space(12.0);
-    section_heading(flow, "TERMA DAN SYARAT (TERMS AND CONDITIONS)");
-    for (i, (title, paragraphs)) in CLAUSES.iter().enumerate() {
-        let filled: Vec<String> = paragraphs.iter().map(|p| fill_in(p, doc)).collect();
-        let refs: Vec<&str> = filled.iter().map(String::as_str).collect();
-        flow.clause(&(i + 1).to_string(), title, &refs);
-    }
 }
 
 /// Heading, one box per signing slot, then the reviewers without a box.

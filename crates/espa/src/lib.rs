@@ -4,6 +4,7 @@
 //! reads (see CONTRACT.md).
 
 mod assemble;
+mod blocks;
 mod clauses;
 mod completion;
 mod content;
@@ -15,6 +16,7 @@ mod layout;
 mod objects;
 mod revision;
 
+pub use blocks::{Block, Column, Table, espa_blocks};
 pub use completion::{CompletionDocument, CompletionParty, CompletionRevision, render_completion};
 pub use document::{
     EspaDocument, PartyLine, PaymentStage, SignatureSlot, format_percent, format_ringgit,
@@ -22,7 +24,10 @@ pub use document::{
 };
 pub use error::{EspaError, MAX_PORTAL_PDF_BYTES};
 pub use intake::intake;
-pub use revision::{Base, SERIAL_FONT_RESOURCE, first_revision, render};
+pub use revision::{
+    Base, FirstRevision, LANGUAGE, SERIAL_FONT_RESOURCE, first_revision, first_revision_with_text,
+    render,
+};
 
 /// The characters a serial number may use; all are in the embedded font subset.
 pub const SERIAL_CHARSET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-/_";

@@ -7,6 +7,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
 use crate::assemble::{Assembled, assemble};
+use crate::blocks::Block;
 use crate::content::{Laid, lay_out_espa, lay_out_signature_pages};
 use crate::document::{EspaDocument, SignatureSlot};
 use crate::fonts::fonts;
@@ -19,6 +20,8 @@ use crate::{EspaError, SERIAL_CHARSET};
 pub const SERIAL_FONT_RESOURCE: &str = "HIMSSerial";
 /// Portal pages: the serial's baseline start, from the top-left corner of the page box.
 const PORTAL_SERIAL_INSET: (f32, f32) = (42.5, 22.0);
+/// The eSPA's language (`/Lang`): Malay as used in Malaysia.
+pub const LANGUAGE: &str = "ms-MY";
 /// The signature field sits this far inside its drawn box.
 const FIELD_INSET: f32 = 3.0;
 
@@ -32,6 +35,7 @@ pub enum Base {
 /// A plain rendering of the eSPA (serial in the headers, no form fields).
 pub fn render(doc: &EspaDocument) -> Result<Vec<u8>, EspaError> {
     let mut stamped = stamp_rendered(doc, &doc.provisional_serial)?;
+    add_reading_hints(&mut stamped.doc)?;
     save_deterministic(&mut stamped.doc)
 }
 
@@ -42,6 +46,24 @@ pub fn first_revision(
     slots: &[SignatureSlot],
     provisional_serial: &str,
 ) -> Result<Vec<u8>, EspaError> {
+    first_revision_with_text(base, slots, provisional_serial).map(|r| r.pdf)
+}
+
+/// Revision 1 and, for a rendered eSPA, the blocks its pages were drawn from
+/// (the signer page's text view).
+#[derive(Debug, Clone)]
+pub struct FirstRevision {
+    pub pdf: Vec<u8>,
+    /// `None` for a portal PDF: its text is only in its pages.
+    pub text: Option<Vec<Block>>,
+}
+
+/// [`first_revision`], keeping the blocks of a rendered eSPA.
+pub fn first_revision_with_text(
+    base: Base,
+    slots: &[SignatureSlot],
+    provisional_serial: &str,
+) -> Result<FirstRevision, EspaError> {
     validate_slots(slots)?;
     let mut stamped = match base {
         Base::Rendered(doc) => {
@@ -64,7 +86,25 @@ pub fn first_revision(
     };
     add_signature_fields(&mut stamped, slots)?;
     add_layout(&mut stamped)?;
-    save_deterministic(&mut stamped.doc)
+    add_reading_hints(&mut stamped.doc)?;
+    let text = std::mem::take(&mut stamped.blocks);
+    Ok(FirstRevision {
+        pdf: save_deterministic(&mut stamped.doc)?,
+        text: (!text.is_empty()).then_some(text),
+    })
+}
+
+/// The language screen readers should speak, and the title (not the file name)
+/// in the viewer's window. A portal PDF keeps a `/Lang` it already has.
+fn add_reading_hints(doc: &mut Document) -> Result<(), EspaError> {
+    let catalog = doc.catalog_mut().map_err(internal)?;
+    if !catalog.has(b"Lang") {
+        catalog.set("Lang", Object::string_literal(LANGUAGE));
+    }
+    let mut preferences = Dictionary::new();
+    preferences.set("DisplayDocTitle", true);
+    catalog.set("ViewerPreferences", Object::Dictionary(preferences));
+    Ok(())
 }
 
 /// The document after its pages got their serial streams.
@@ -78,6 +118,8 @@ struct Stamped {
     qr_stream: ObjectId,
     /// Signature boxes with their page objects.
     boxes: Vec<(ObjectId, [f32; 4])>,
+    /// What a rendered eSPA's pages were drawn from.
+    blocks: Vec<Block>,
 }
 
 fn internal(e: impl std::fmt::Display) -> EspaError {
@@ -158,7 +200,9 @@ fn stamp_rendered(doc: &EspaDocument, serial: &str) -> Result<Stamped, EspaError
         qr: laid.qr,
         first_page: 0,
     };
-    stamp(assembled, origins, serial, placed)
+    let mut stamped = stamp(assembled, origins, serial, placed)?;
+    stamped.blocks = laid.blocks;
+    Ok(stamped)
 }
 
 fn stamp_portal(bytes: &[u8], slots: &[SignatureSlot], serial: &str) -> Result<Stamped, EspaError> {
@@ -169,6 +213,7 @@ fn stamp_portal(bytes: &[u8], slots: &[SignatureSlot], serial: &str) -> Result<S
         serial_origin,
         signature_boxes,
         qr,
+        ..
     } = lay_out_signature_pages(fonts()?, slots, portal_pages.len());
     let sig = assemble(pages, "Halaman Tandatangan eSPA", None)?;
     let sig_page_count = sig.pages.len();
@@ -343,6 +388,7 @@ fn stamp(
         qr_rect: [placed.qr.x1, placed.qr.y1, placed.qr.x2, placed.qr.y2],
         qr_stream,
         boxes,
+        blocks: Vec::new(),
     })
 }
 

@@ -3,7 +3,10 @@
 mod common;
 
 use common::*;
-use hims_espa::{Base, EspaDocument, EspaError, SERIAL_CHARSET, SignatureSlot, first_revision};
+use hims_espa::{
+    Base, Block, EspaDocument, EspaError, LANGUAGE, SERIAL_CHARSET, SignatureSlot, espa_blocks,
+    first_revision, first_revision_with_text,
+};
 use lopdf::{Document, Object};
 
 const SERIAL: &str = "HIMS-20165-9-B-10-02-______";
@@ -186,6 +189,84 @@ fn rendered_first_revision_meets_the_contract() {
         .unwrap();
     assert_eq!(qr_page, first_page, "rendered eSPA: QR square on the cover");
     std::fs::write(std::env::temp_dir().join("espa-test-rendered.pdf"), &pdf).unwrap();
+}
+
+#[test]
+fn revision_one_names_its_language_and_shows_its_title() {
+    let (own, _) = rendered();
+    let info = poppler("pdfinfo", &[], &own);
+    let portal =
+        first_revision(Base::Portal(portal_pdf(1, false)), &portal_slots(), SERIAL).unwrap();
+    for pdf in [own, portal] {
+        let doc = Document::load_mem(&pdf).unwrap();
+        let catalog = doc.catalog().unwrap();
+        let lang = catalog.get(b"Lang").and_then(Object::as_str).unwrap();
+        assert_eq!(lang, LANGUAGE.as_bytes());
+        let prefs = catalog
+            .get(b"ViewerPreferences")
+            .and_then(Object::as_dict)
+            .unwrap();
+        assert!(matches!(
+            prefs.get(b"DisplayDocTitle"),
+            Ok(Object::Boolean(true))
+        ));
+    }
+    let title = info.lines().find(|l| l.starts_with("Title:"));
+    assert_eq!(
+        title.map(|l| l["Title:".len()..].trim()),
+        Some("Perjanjian Jual Beli 20165-9 B-10-02"),
+        "{info}"
+    );
+}
+
+/// The text view's blocks are what the pages say: every heading, field,
+/// clause title and the start of every paragraph is on the rendered pages.
+#[test]
+fn every_block_of_the_text_view_is_on_the_pages() {
+    let doc = EspaDocument::example();
+    let slots = doc.signature_slots();
+    let revision = first_revision_with_text(Base::Rendered(doc.clone()), &slots, SERIAL).unwrap();
+    assert_eq!(revision.pdf, rendered().0);
+    let blocks = revision.text.expect("a rendered eSPA has a text view");
+    assert_eq!(blocks, espa_blocks(&doc).unwrap());
+    let portal = first_revision_with_text(Base::Portal(portal_pdf(1, false)), &slots, SERIAL);
+    assert!(
+        portal.unwrap().text.is_none(),
+        "a portal PDF has no text view"
+    );
+    let text = poppler("pdftotext", &[], &revision.pdf);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut needles: Vec<String> = Vec::new();
+    for block in blocks {
+        match block {
+            Block::Title(t) | Block::Subtitle(t) | Block::Caption(t) | Block::Heading(t) => {
+                needles.push(t)
+            }
+            Block::Paragraph(t) | Block::Note(t) => {
+                needles.push(t.split_whitespace().take(6).collect::<Vec<_>>().join(" "))
+            }
+            Block::Fields(rows) => needles.extend(rows.into_iter().flat_map(|(l, v)| [l, v])),
+            Block::Clause {
+                title, paragraphs, ..
+            } => {
+                needles.push(title);
+                needles.extend(
+                    paragraphs
+                        .iter()
+                        .map(|p| p.split_whitespace().take(4).collect::<Vec<_>>().join(" ")),
+                );
+            }
+            Block::Table(table) => {
+                needles.extend(table.columns.into_iter().map(|c| c.header));
+                needles.extend(table.rows.into_iter().flat_map(|r| r.into_iter().take(1)));
+            }
+            Block::Gap(_) | Block::PageBreak => {}
+        }
+    }
+    assert!(needles.len() > 60, "{} needles", needles.len());
+    for needle in needles.iter().filter(|n| !n.is_empty()) {
+        assert!(flat.contains(needle.as_str()), "the pages lack {needle:?}");
+    }
 }
 
 #[test]
