@@ -46,11 +46,11 @@ fn accepted_and_rendered(project_code: &str, unit: &str) -> bool {
         built_up_area_sqm: 102,
         price_sen: 65_000_000,
     };
-    let pdf = document::first_revision(&agreement, DocumentSource::Template(fields))
+    let first = document::first_revision(&agreement, DocumentSource::Template(fields))
         .unwrap_or_else(|e| panic!("{project_code:?} / {unit:?}: {e:?}"));
     let suffix = "9".repeat(hims_esign::domain::serial::MAX_SERIAL_SUFFIX_LEN);
     let serial = format!("{}{suffix}", agreement.serial_prefix());
-    hims_pdf::apply_serial(&pdf, &serial, "https://hims.example/verify/x")
+    hims_pdf::apply_serial(&first.pdf, &serial, "https://hims.example/verify/x")
         .unwrap_or_else(|e| panic!("{serial}: {e:?}"));
     true
 }
