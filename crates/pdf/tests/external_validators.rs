@@ -144,6 +144,20 @@ fn pyhanko_validates_b_lta_offline() {
         }
         assert_eq!(reports[4]["kind"], "doc_timestamp");
     }
+    // The same check fails without the DSS: a timestamped signature alone is not enough offline.
+    let base = blank_pdf(1, &FIELDS[..1], false);
+    let pending = hims_pdf::prepare_signature(&base, &pki.request(0, FIELDS[0], Utc::now()), None)
+        .expect("prepare");
+    let token = pki.token(&pending.timestamp_imprint(), Utc::now());
+    let bt = write_temp(
+        pki.dir.path(),
+        "bt.pdf",
+        &pending.finish(&token).expect("finish"),
+    );
+    let reports = pyhanko_ltv_reports(&pki.ca_pem, &bt, 15);
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    assert_eq!(reports[0]["trusted"], false, "{reports:#?}");
+    assert_ne!(reports[0]["future_lta"], "OK", "{reports:#?}");
 }
 
 #[test]
