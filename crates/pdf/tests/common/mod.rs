@@ -250,28 +250,7 @@ impl Pki {
 
     /// A timestamp token from the test TSA over `digest` (SHA-256), made at `at`.
     pub fn token(&self, digest: &[u8; 32], at: DateTime<Utc>) -> Vec<u8> {
-        use p256::ecdsa::signature::Signer as _;
-        use p256::pkcs8::DecodePrivateKey;
-        let cert = x509_cert::Certificate::from_der(&self.tsa.cert_der).expect("tsa cert");
-        let request = hims_tsp::timestamp_request(digest, hims_tsp::nonce_from_random([7; 8]))
-            .expect("request");
-        let mut serial = [0u8; hims_tsp::TOKEN_SERIAL_BYTES];
-        serial[..8].copy_from_slice(&at.timestamp_nanos_opt().unwrap_or(0).to_be_bytes());
-        let params = hims_tsp::TokenParams {
-            tsa_certificate: &cert,
-            policy: hims_tsp::oid::DEFAULT_POLICY,
-            serial_random: serial,
-            gen_time: at,
-            accuracy: hims_tsp::Accuracy {
-                seconds: Some(1),
-                millis: None,
-                micros: None,
-            },
-        };
-        let pending = hims_tsp::prepare_token(&request, &params).expect("token");
-        let key = p256::ecdsa::SigningKey::from_pkcs8_der(&self.tsa.key_pkcs8).expect("tsa key");
-        let signature: p256::ecdsa::DerSignature = key.sign(pending.signed_attributes());
-        pending.finish(signature.as_bytes()).expect("finish token")
+        issue_token(&self.tsa.cert_der, &self.tsa.key_pkcs8, digest, at)
     }
 
     /// What a signer's revision embeds: its certificate, the CA, the TSA and `crl`.
@@ -482,4 +461,37 @@ pub fn pyhanko_ltv_reports(ca_pem: &Path, pdf: &Path, years: u32) -> Vec<serde_j
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect()
+}
+
+/// A timestamp token over `digest` (SHA-256) made at `at` by the TSA whose certificate and
+/// PKCS#8 key are given: in-process, like pyHanko's DummyTimeStamper.
+pub fn issue_token(
+    tsa_cert_der: &[u8],
+    tsa_key_pkcs8: &[u8],
+    digest: &[u8; 32],
+    at: DateTime<Utc>,
+) -> Vec<u8> {
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::DecodePrivateKey;
+    let cert = x509_cert::Certificate::from_der(tsa_cert_der).expect("tsa cert");
+    let request =
+        hims_tsp::timestamp_request(digest, hims_tsp::nonce_from_random([7; 8])).expect("request");
+    let mut serial = [0u8; hims_tsp::TOKEN_SERIAL_BYTES];
+    serial[..8].copy_from_slice(&at.timestamp_nanos_opt().unwrap_or(0).to_be_bytes());
+    serial[8..].copy_from_slice(&digest[..8]);
+    let params = hims_tsp::TokenParams {
+        tsa_certificate: &cert,
+        policy: hims_tsp::oid::DEFAULT_POLICY,
+        serial_random: serial,
+        gen_time: at,
+        accuracy: hims_tsp::Accuracy {
+            seconds: Some(1),
+            millis: None,
+            micros: None,
+        },
+    };
+    let pending = hims_tsp::prepare_token(&request, &params).expect("token");
+    let key = p256::ecdsa::SigningKey::from_pkcs8_der(tsa_key_pkcs8).expect("tsa key");
+    let signature: p256::ecdsa::DerSignature = key.sign(pending.signed_attributes());
+    pending.finish(signature.as_bytes()).expect("finish token")
 }
