@@ -275,3 +275,41 @@ fn proven_at(
             && proven_at(at, d.signed_end, d.time, d.tsa_not_after, doc_timestamps)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc_ts(signed_end: usize, time: i64, tsa_not_after: i64) -> DocTimestampFacts {
+        DocTimestampFacts {
+            signed_end,
+            valid: true,
+            time: Some(time),
+            tsa_not_after: Some(tsa_not_after),
+        }
+    }
+
+    #[test]
+    fn a_chain_of_document_timestamps_keeps_a_timestamp_provable() {
+        // Signature timestamp at 10 by a TSA certificate ending at 100, in the revision ending
+        // at byte 1000.
+        assert!(proven_at(50, 1000, Some(10), Some(100), &[]));
+        assert!(!proven_at(150, 1000, Some(10), Some(100), &[]));
+        // Re-timestamped at 90 (TSA until 200), then at 190 (TSA until 300).
+        let chain = [doc_ts(2000, 90, 200), doc_ts(3000, 190, 300)];
+        assert!(proven_at(150, 1000, Some(10), Some(100), &chain));
+        assert!(proven_at(250, 1000, Some(10), Some(100), &chain));
+        assert!(!proven_at(350, 1000, Some(10), Some(100), &chain));
+        // A re-timestamp made after the previous TSA certificate expired proves nothing.
+        let late = [doc_ts(2000, 120, 200)];
+        assert!(!proven_at(150, 1000, Some(10), Some(100), &late));
+        // Nor one that does not cover the revision, nor an invalid one.
+        let before = [doc_ts(900, 90, 200)];
+        assert!(!proven_at(150, 1000, Some(10), Some(100), &before));
+        let invalid = [DocTimestampFacts {
+            valid: false,
+            ..doc_ts(2000, 90, 200)
+        }];
+        assert!(!proven_at(150, 1000, Some(10), Some(100), &invalid));
+    }
+}
