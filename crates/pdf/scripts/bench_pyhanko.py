@@ -5,23 +5,58 @@ ca.pem, tsa.key, tsa.pem, crl.der, written by `cargo bench -p hims-pdf --bench s
 Same file, same key, same field, PAdES.
 - b (default): B-B signatures; prints signatures per second and ms per signature.
 - lt: B-B and B-LT alternately, B-LT as hims-pdf makes it: signature timestamp from pyHanko's
-  DummyTimeStamper (in-process, the same TSA key) and the validation info (signer, CA, TSA, the
+  DummyTimeStamper (in-process; subclassed to sign with the same P-256 TSA key, 0.38's is
+  RSA-only) and the validation info (signer, CA, TSA, the
   CRL) embedded in a DSS in the signature's own revision, no VRI; prints the mean ms of each.
 """
 import sys
 import time
 from io import BytesIO
 
+from asn1crypto import algos, cms, core
 from asn1crypto import crl as asn1_crl
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
+from pyhanko.sign import general
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
 FIELD = "sig_pembeli_1"
+
+
+class EcdsaDummyTimeStamper(DummyTimeStamper):
+    """pyHanko's in-process test TSA (RSA-only in 0.38), signing with the P-256 TSA key:
+    the same signed attributes as DummyTimeStamper, an ECDSA signature."""
+
+    def _sign_tst_info(self, tst_info_data, md_algorithm, dt):
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(tst_info_data)
+        signed_attrs = cms.CMSAttributes(
+            [
+                simple_cms_attribute("content_type", "tst_info"),
+                simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                simple_cms_attribute(
+                    "signing_certificate", general.as_signing_certificate(self.tsa_cert)
+                ),
+                simple_cms_attribute("message_digest", digest.finalize()),
+            ]
+        )
+        key = serialization.load_der_private_key(self.tsa_key.dump(), password=None)
+        signature = key.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
+        return signature, signed_attrs
+
+    def _build_signed_data(self, tst_info_data, md_algorithm, signature, signed_attrs):
+        signed_data = super()._build_signed_data(tst_info_data, md_algorithm, signature, signed_attrs)
+        signed_data["signer_infos"][0]["signature_algorithm"] = algos.SignedDigestAlgorithm(
+            {"algorithm": "sha256_ecdsa"}
+        )
+        return signed_data
 
 
 def sign_once(data: bytes, signer, meta, timestamper=None) -> bytes:
@@ -73,7 +108,7 @@ def main(directory: str, iterations: int, mode: str) -> int:
     ca = load_cert_from_pemder(f"{directory}/ca.pem")
     with open(f"{directory}/crl.der", "rb") as f:
         crl = asn1_crl.CertificateList.load(f.read())
-    tsa = DummyTimeStamper(
+    tsa = EcdsaDummyTimeStamper(
         tsa_cert=load_cert_from_pemder(f"{directory}/tsa.pem"),
         tsa_key=load_private_key_from_pemder(f"{directory}/tsa.key", passphrase=None),
         override_md="sha256",

@@ -11,9 +11,9 @@ use crate::placeholder::{self, Slots};
 use crate::sign::Catalog;
 use crate::{PdfError, timestamp};
 
-/// Bytes reserved for the timestamp token in a document timestamp's /Contents: the token with
-/// the TSA's certificate and chain is about 2.5 KiB.
-pub const DOC_TIMESTAMP_RESERVED_BYTES: usize = 8 * 1024;
+/// Bytes reserved for the timestamp token in a document timestamp's /Contents: our TSA's token
+/// with its certificate is under 2 KiB; an outside TSA's with an RSA chain can reach 8 KiB.
+pub const DOC_TIMESTAMP_RESERVED_BYTES: usize = 16 * 1024;
 
 /// Appends one revision that only merges `data` into the DSS.
 pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError> {
