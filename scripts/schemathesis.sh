@@ -24,7 +24,7 @@ base="http://127.0.0.1:${port}"
 work="$(mktemp -d)"
 export HIMS_PORTAL_TOKEN="schemathesis-portal-token"
 export HIMS_EKYC_SECRET="schemathesis-ekyc-secret"
-start_hims_serve "$bin" "$work" "$port"
+start_hims_serve "$bin" "$work" "$port" --dev
 
 eval "$(python3 tests/schemathesis/seed.py "$base")"
 

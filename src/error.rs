@@ -17,6 +17,7 @@ pub enum ErrorKind {
     MethodNotAllowed,
     Conflict,
     Gone,
+    RequestTimeout,
     PayloadTooLarge,
     UnsupportedMediaType,
     Unprocessable,

@@ -17,4 +17,6 @@ pub mod lambda;
 #[cfg(feature = "local")]
 pub mod local;
 pub mod ports;
+#[cfg(feature = "local")]
+pub mod serve;
 pub mod testing;

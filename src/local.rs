@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -60,8 +60,15 @@ impl LocalRuntime {
     }
 
     /// Every function's routes plus `/dev/outbox`.
-    pub fn router(&self) -> Router {
-        crate::http::router_all(self.app.clone(), dev_router(self.mailer.clone()))
+    pub fn router(&self, outbox: OutboxAccess) -> Router {
+        let state = OutboxState {
+            api: crate::http::ApiState {
+                app: self.app.clone(),
+            },
+            mailer: self.mailer.clone(),
+            access: outbox,
+        };
+        crate::http::router_all(self.app.clone(), dev_router(state))
     }
 
     /// Delivers the outbox whenever a commit queued something, and at least
@@ -126,15 +133,43 @@ pub fn dev_clock_router(clock: Arc<DevClock>) -> Router {
         .with_state(clock)
 }
 
-/// `GET /dev/outbox`: the emails "sent", newest first, as JSON or (for a browser) HTML.
-pub fn dev_router(mailer: Arc<OutboxMailer>) -> Router {
-    Router::new()
-        .route("/dev/outbox", get(outbox_view))
-        .with_state(mailer)
+/// Who may read `/dev/outbox`. Its emails hold every signer's link (a bearer
+/// credential), so only the portal may, unless a developer started the
+/// server for themselves (`hims serve --dev`, `hims demo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxAccess {
+    PortalToken,
+    Open,
 }
 
-async fn outbox_view(State(mailer): State<Arc<OutboxMailer>>, headers: HeaderMap) -> Response {
-    let emails = match mailer.list().await {
+#[derive(Clone)]
+struct OutboxState {
+    api: crate::http::ApiState,
+    mailer: Arc<OutboxMailer>,
+    access: OutboxAccess,
+}
+
+/// `GET /dev/outbox`: the emails "sent", newest first, as JSON or (for a browser) HTML.
+fn dev_router(state: OutboxState) -> Router {
+    Router::new()
+        .route("/dev/outbox", get(outbox_view))
+        .with_state(state)
+}
+
+async fn outbox_view(
+    State(state): State<OutboxState>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if state.access == OutboxAccess::PortalToken {
+        use axum::extract::FromRequestParts;
+        if let Err(e) = crate::http::auth::Portal::from_request_parts(&mut parts, &state.api).await
+        {
+            return e.into_response();
+        }
+    }
+    let headers = parts.headers;
+    let emails = match state.mailer.list().await {
         Ok(emails) => emails,
         Err(_) => {
             return AppError::new(ErrorKind::Unavailable, "service_unavailable").into_response();

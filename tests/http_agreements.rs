@@ -466,3 +466,17 @@ async fn audit_verifies_until_a_stored_entry_is_edited() {
     assert_eq!(reply.json["verification"]["valid"], false);
     assert_eq!(reply.json["verification"]["broken_at"], 2);
 }
+
+/// Issue 13 (1): the portal's PDF intake has the same decoding budget.
+#[tokio::test]
+async fn a_portal_pdf_bomb_is_a_422() {
+    use base64::Engine;
+    let h = Harness::new();
+    let mut request = example_request(h.now());
+    let bomb = hims_pdf::bombs::object_stream_bomb(100 * 1024 * 1024);
+    let pdf_base64 = base64::engine::general_purpose::STANDARD.encode(bomb);
+    request["document"] = json!({ "pdf_base64": pdf_base64 });
+    h.create(&request, None)
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "pdf_too_complex");
+}

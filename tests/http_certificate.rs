@@ -79,6 +79,17 @@ async fn post_certificate(h: &Harness, token: &str, body: &Value) -> Reply {
 async fn issue_ok(h: &Harness, token: &str) -> Value {
     let reply = post_certificate(h, token, &form(GOOD_PIN, GOOD_PIN)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    // Issue 13 (8): the answer holds the TOTP secret.
+    assert_eq!(
+        support::header(&reply.headers, http::header::CACHE_CONTROL),
+        Some("no-store")
+    );
+    let session = h.signer(Method::GET, "/v1/signer/session", token).await;
+    assert_eq!(session.status, StatusCode::OK, "{}", session.text());
+    assert_eq!(
+        support::header(&session.headers, http::header::CACHE_CONTROL),
+        Some("no-store")
+    );
     reply.json
 }
 
@@ -331,7 +342,15 @@ async fn the_certificate_chains_to_the_ca_with_the_signer_profile() {
         info.common_name.as_deref(),
         Some("Nur Aisyah binti Abdullah")
     );
-    assert_eq!(info.id_number.as_deref(), Some(support::IC_NUMBERS[0]));
+    let pseudonym = info.subject_serial.clone().expect("subject serialNumber");
+    assert!(
+        pseudonym.len() == 21
+            && pseudonym.starts_with("HIMS-")
+            && pseudonym[5..]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)),
+        "a keyed pseudonym: {pseudonym}"
+    );
     assert_eq!(info.email.as_deref(), Some("aisyah@example.my"));
     assert_eq!(issued["certificate"]["serial"], info.serial_hex);
     assert!(info.serial_hex.len() >= 30, "a 128-bit serial");
@@ -653,4 +672,93 @@ async fn openapi_lists_the_certificate_routes() {
     let countries = get(&h, "/v1/countries").await;
     assert_eq!(countries.json[0]["code"], "MY");
     assert!(countries.json.as_array().is_some_and(|c| c.len() > 200));
+}
+
+/// Issue 13 (2): the certificates travel in every revision of the PDF, so no
+/// certificate, CRL or `/ca.pem` may show an ID number, with or without dashes.
+#[tokio::test]
+async fn no_certificate_crl_or_ca_shows_an_id_number() {
+    let h = Harness::new();
+    let ex = example(&h).await;
+    approve(&h, &ex, 0).await;
+    let issued = issue_ok(&h, &ex.tokens[0]).await;
+    h.portal(
+        Method::POST,
+        &format!("/v1/agreements/{}/cancel", ex.agreement),
+        None,
+    )
+    .await;
+    let leaf_pem = issued["certificate"]["pem"].as_str().expect("pem");
+    let leaf = hims_pki::certificate_from_pem(leaf_pem).expect("leaf");
+    let crl = get(&h, "/crl").await;
+    assert_eq!(
+        hims_pki::crl_from_der(&crl.bytes)
+            .map(|c| hims_pki::revoked_serials(&c).len())
+            .ok(),
+        Some(1),
+        "the CRL lists the cancelled party's certificate"
+    );
+    let ca_pem = get(&h, "/ca.pem").await;
+    let stored = secrets(&h, &ex, 0).await.expect("secrets");
+
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("leaf.pem"), leaf_pem).expect("write");
+    std::fs::write(dir.path().join("crl.der"), &crl.bytes).expect("write");
+    let leaf_text = openssl(dir.path(), &["x509", "-in", "leaf.pem", "-noout", "-text"]);
+    let crl_text = openssl(
+        dir.path(),
+        &["crl", "-inform", "DER", "-in", "crl.der", "-noout", "-text"],
+    );
+    assert!(leaf_text.contains("serialNumber = HIMS-"), "{leaf_text}");
+    for (what, bytes) in [
+        (
+            "the leaf (DER)",
+            hims_pki::certificate_to_der(&leaf).expect("der"),
+        ),
+        ("the leaf (PEM)", leaf_pem.as_bytes().to_vec()),
+        ("the leaf (text)", leaf_text.into_bytes()),
+        ("the stored leaf", stored.certificate_der().expect("der")),
+        ("the CRL", crl.bytes.to_vec()),
+        ("the CRL (text)", crl_text.into_bytes()),
+        ("/ca.pem", ca_pem.bytes.to_vec()),
+    ] {
+        support::assert_no_ic_number(&bytes, what);
+    }
+
+    // Keyed, stable per person, different between people.
+    let keys = h.runtime.app.ports.keys.as_ref();
+    let loaded = hims_esign::app::repo::load(
+        h.runtime.app.ports.store.as_ref(),
+        &AgreementId(ex.agreement.clone()),
+    )
+    .await
+    .expect("agreement");
+    let parties = &loaded.record.agreement.parties;
+    let mut seen = std::collections::BTreeSet::new();
+    for party in parties {
+        let pseudonym = certificates::subject_pseudonym(keys, party)
+            .await
+            .expect("mac");
+        assert_eq!(
+            pseudonym,
+            certificates::subject_pseudonym(keys, party)
+                .await
+                .expect("mac")
+        );
+        support::assert_no_ic_number(pseudonym.as_bytes(), "a pseudonym");
+        seen.insert(pseudonym);
+    }
+    assert_eq!(seen.len(), parties.len());
+    let first = parties
+        .iter()
+        .find(|p| p.id.0 == ex.parties[0])
+        .expect("party");
+    assert_eq!(
+        CertificateInfo::of(&leaf).expect("info").subject_serial,
+        Some(
+            certificates::subject_pseudonym(keys, first)
+                .await
+                .expect("mac")
+        )
+    );
 }

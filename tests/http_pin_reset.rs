@@ -125,3 +125,37 @@ async fn the_check_step_and_the_pin_policy() {
     let done = s.reset_pin(EMAIL, IC_NUMBER, &code).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
 }
+
+/// Issue 13 (5): after cancel a link can neither ask for a `pin_reset` code,
+/// nor check, nor reset — even with a code sent while the agreement was open.
+#[tokio::test]
+async fn a_closed_agreement_refuses_every_pin_reset_step() {
+    let s = Signer::new().await;
+    let code = s.code("pin_reset").await;
+    let cancel =
+        s.h.portal(
+            http::Method::POST,
+            &format!("/v1/agreements/{}/cancel", s.agreement),
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.text());
+
+    let ask = s.request_code("pin_reset").await;
+    assert_refused(&ask, StatusCode::CONFLICT, "agreement_closed");
+    let check = s
+        .post("/v1/signer/pin-reset/check", &json!({"email": EMAIL}))
+        .await;
+    assert_refused(&check, StatusCode::CONFLICT, "agreement_closed");
+    let reset = s.reset_pin(EMAIL, IC_NUMBER, &code).await;
+    assert_refused(&reset, StatusCode::CONFLICT, "agreement_closed");
+    let old = s.authorize_totp(PIN).await;
+    assert!(old.status.is_client_error(), "{}", old.text());
+    assert!(
+        !s.audit()
+            .await
+            .iter()
+            .any(|e| e["event"]["type"] == "pin_reset"),
+        "nothing was reset"
+    );
+}

@@ -60,7 +60,7 @@ async fn no_answer_or_email_shows_an_ic_number() {
         h.call(
             Method::GET,
             "/dev/outbox",
-            &[("accept", accept)],
+            &[("accept", accept), support::PORTAL_AUTH],
             Body::empty(),
         )
         .await;

@@ -10,7 +10,9 @@ use axum::body::Body;
 use http::{Method, StatusCode};
 use serde_json::json;
 
-use support::{Harness, example_request, header};
+use support::{Harness, PORTAL_AUTH, example_request, header};
+
+const PORTAL: [(&str, &str); 1] = [PORTAL_AUTH];
 
 #[tokio::test]
 async fn healthz_is_ok() {
@@ -192,7 +194,17 @@ async fn dev_outbox_shows_the_emails_as_json_and_as_escaped_html() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     h.deliver().await;
 
+    // Issue 13 (8): the emails hold every signer's link; only the portal may look.
     let reply = h.call(Method::GET, "/dev/outbox", &[], Body::empty()).await;
+    reply.assert_error(StatusCode::UNAUTHORIZED, "token_missing");
+    let wrong = [("authorization", "Bearer not-the-portal")];
+    let reply = h
+        .call(Method::GET, "/dev/outbox", &wrong, Body::empty())
+        .await;
+    reply.assert_error(StatusCode::UNAUTHORIZED, "token_invalid");
+    let reply = h
+        .call(Method::GET, "/dev/outbox", &PORTAL, Body::empty())
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     let emails = reply.json.as_array().expect("a JSON array");
     assert_eq!(emails.len(), 4);
@@ -225,7 +237,9 @@ async fn dev_outbox_shows_the_emails_as_json_and_as_escaped_html() {
     let party = &support::party_ids(&created.json)[0];
     h.ekyc(id, party, "approved").await;
     h.deliver().await;
-    let reply = h.call(Method::GET, "/dev/outbox", &[], Body::empty()).await;
+    let reply = h
+        .call(Method::GET, "/dev/outbox", &PORTAL, Body::empty())
+        .await;
     assert_eq!(reply.json[0]["to"], "aisyah@example.my");
     assert_eq!(reply.json.as_array().unwrap().len(), 5);
 
@@ -233,7 +247,7 @@ async fn dev_outbox_shows_the_emails_as_json_and_as_escaped_html() {
         .call(
             Method::GET,
             "/dev/outbox",
-            &[("accept", "text/html,application/xhtml+xml")],
+            &[("accept", "text/html,application/xhtml+xml"), PORTAL[0]],
             Body::empty(),
         )
         .await;
@@ -246,4 +260,18 @@ async fn dev_outbox_shows_the_emails_as_json_and_as_escaped_html() {
     assert!(page.contains("saksi@example.my"));
     assert!(page.contains("PARKLAND &amp; &lt;SONS&gt;"));
     assert!(!page.contains("<SONS>"), "unescaped developer name");
+}
+
+/// `hims serve --dev` and `hims demo`: a developer's own server opens the outbox.
+#[tokio::test]
+async fn a_dev_server_opens_the_outbox_without_a_token() {
+    let h = Harness::new();
+    let router = h.runtime.router(hims_esign::local::OutboxAccess::Open);
+    let request = http::Request::get("/dev/outbox")
+        .body(Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(router, request)
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
 }

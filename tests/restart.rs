@@ -174,7 +174,12 @@ impl Server {
     }
 
     async fn emails(&self) -> Vec<OutboxEmail> {
-        let response = self.http.get(format!("{}/dev/outbox", self.url)).send();
+        // Not started with --dev: the outbox wants the portal token.
+        let response = self
+            .http
+            .get(format!("{}/dev/outbox", self.url))
+            .bearer_auth(PORTAL_TOKEN)
+            .send();
         match response.await {
             Ok(r) => r.json().await.unwrap_or_default(),
             Err(_) => Vec::new(),

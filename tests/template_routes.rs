@@ -149,3 +149,34 @@ fn route_selection_prefers_literal_paths_and_takes_greedy_tails() {
     assert_eq!(pick("DELETE", "/v1/agreements"), None);
     assert_eq!(pick("GET", "/v1/agreements/agr_1/nothing"), None);
 }
+
+/// Issue 13 (3): in AWS the public verify routes are throttled tighter than
+/// the API's default, by route settings that name routes the template has.
+#[test]
+fn the_public_verify_routes_are_throttled_in_aws() {
+    let template = sam::template_text();
+    let routes = sam::http_routes(&template);
+    let settings = template
+        .split_once("      RouteSettings:\n")
+        .expect("HttpApi RouteSettings")
+        .1;
+    let default_rate = 100;
+    for route in ["GET /verify/{serial}", "POST /verify"] {
+        let (method, path) = route.split_once(' ').expect("route");
+        assert!(
+            sam::route_for(&routes, method, path).is_some(),
+            "{route} is a template route"
+        );
+        let block = settings
+            .split_once(&format!("\"{route}\":\n"))
+            .unwrap_or_else(|| panic!("{route} has route settings"))
+            .1;
+        let rate: u32 = block
+            .lines()
+            .take(2)
+            .find_map(|l| l.trim().strip_prefix("ThrottlingRateLimit: "))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{route} has a rate limit"));
+        assert!(rate < default_rate, "{route}: {rate}");
+    }
+}

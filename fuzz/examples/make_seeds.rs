@@ -53,6 +53,26 @@ fn main() {
         "the seed's signatures must verify"
     );
     write("verify_pdf", "signed-twice.pdf", &twice);
+    // Small bombs (a few KiB each) over the fuzz budget, for the mutator to vary.
+    let mib = 1024 * 1024;
+    let bombs = [
+        (
+            "object-stream-bomb.pdf",
+            hims_pdf::bombs::object_stream_bomb(8 * mib),
+        ),
+        (
+            "xref-stream-bombs.pdf",
+            hims_pdf::bombs::xref_stream_bomb(2 * mib, 3),
+        ),
+        (
+            "signature-revisions.pdf",
+            hims_pdf::bombs::signature_revisions_bomb(mib, 3, 2),
+        ),
+    ];
+    for (name, pdf) in bombs {
+        write("verify_pdf", name, &pdf);
+        write("portal_pdf", name, &pdf);
+    }
 
     let body = hims_fuzz::ekyc_body();
     write("ekyc_webhook", "signed.bin", &with_mode(0, &body));

@@ -68,7 +68,7 @@ impl Service {
             Arc::new(SeededRng::new(RNG_SEED)),
         )
         .expect("open the local runtime");
-        let router = runtime.router();
+        let router = runtime.router(hims_esign::local::OutboxAccess::PortalToken);
         let tokio = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("tokio runtime");
@@ -151,7 +151,7 @@ impl TestPki {
             &LeafRequest {
                 subject: LeafSubject::Signer {
                     name: "AHMAD BIN ABDULLAH",
-                    id_number: "900101145678",
+                    pseudonym: "HIMS-7Q2KX4MZ9TB3WD5N",
                     email: "ahmad@example.com",
                     country: Some("MY"),
                 },

@@ -13,7 +13,9 @@ use zeroize::Zeroizing;
 use super::ca::{self, pki_failed};
 use super::repo::{self, Change};
 use super::{App, layout, notices, pin_hash, retry_on_conflict, session, totp_enrolment};
-use crate::domain::{AgreementId, FieldError, Party, PartyId, countries, identity, pin_policy};
+use crate::domain::{
+    AgreementId, FieldError, IdType, Party, PartyId, countries, identity, pin_policy,
+};
 use crate::error::{AppError, AppResult};
 use crate::ports::{Condition, EncryptionContext, Item, Keys, Store, Write};
 
@@ -246,7 +248,7 @@ async fn new_certificate(
     let request = LeafRequest {
         subject: LeafSubject::Signer {
             name: &party.name,
-            id_number: &party.id_number,
+            pseudonym: &subject_pseudonym(app.ports.keys.as_ref(), party).await?,
             email: &party.email,
             country: Some(&section_a.nationality),
         },
@@ -261,6 +263,35 @@ async fn new_certificate(
     let certificate = pending.finish(&signature).map_err(pki_failed)?;
     let info = CertificateInfo::of(&certificate).map_err(pki_failed)?;
     Ok((certificate, info, key))
+}
+
+/// Domain separation: the MAC key also signs link tokens and digests codes.
+const PSEUDONYM_PURPOSE: &[u8] = b"hims-cert-subject-v1.";
+/// Base32 characters kept from the MAC: 80 bits, no collision in practice.
+const PSEUDONYM_CHARS: usize = 16;
+
+/// The certificate's subject serialNumber: `HIMS-` and 16 base32 characters
+/// of a MAC over the ID type and number. The certificate travels inside every
+/// revision of the PDF, so it must name the person without showing (or
+/// letting anyone without the system key derive) the IC or passport number;
+/// the same person gets the same value across agreements.
+pub async fn subject_pseudonym(keys: &dyn Keys, party: &Party) -> AppResult<String> {
+    let id_type: &[u8] = match party.id_type {
+        IdType::Mykad => b"mykad",
+        IdType::Passport => b"passport",
+    };
+    let message = Zeroizing::new(
+        [
+            PSEUDONYM_PURPOSE,
+            id_type,
+            b"\0",
+            party.id_number.as_bytes(),
+        ]
+        .concat(),
+    );
+    let tag = keys.mac(&message).await?;
+    let encoded = data_encoding::BASE32_NOPAD.encode(&tag);
+    Ok(format!("HIMS-{}", &encoded[..PSEUDONYM_CHARS]))
 }
 
 /// Section A: every problem at once, as `validation_failed` with `details.fields`.

@@ -16,7 +16,8 @@ use super::audit::AuditEntry;
 use super::ca::{self, pki_failed};
 use super::mail::Template;
 use super::repo::{self, AgreementRecord, Change};
-use super::signing::{pdf_failed, verify_url};
+use super::signing::pdf_failed;
+use super::verify::verify_url;
 use super::{App, layout, notices};
 use crate::domain::{Action, AgreementId, AgreementState, Party, identity, malaysia_time};
 use crate::error::{AppError, AppResult};
@@ -162,7 +163,7 @@ async fn completion_emails(
     record: &AgreementRecord,
 ) -> AppResult<Vec<(String, super::outbox::Message)>> {
     let agreement = &record.agreement;
-    let verify = verify_url(app, &agreement.serial_display());
+    let verify = verify_url(app, &agreement.serial_display()).await?;
     let mut out = Vec::new();
     let mut send = |to: &str, salutation: &str, link: String| {
         let mut ctx = notices::context(agreement, salutation, link, agreement.updated_at);

@@ -97,6 +97,7 @@ pub fn pdf_error(e: EspaError) -> AppError {
         EspaError::Encrypted => "pdf_encrypted",
         EspaError::Empty | EspaError::NotPdf => "pdf_not_a_pdf",
         EspaError::Corrupt(_) | EspaError::NoPages => "pdf_corrupt",
+        EspaError::TooComplex => "pdf_too_complex",
         // The slots are ours and valid, so a bad slot here is a portal field
         // already named like one of them.
         EspaError::AlreadySigned | EspaError::BadSlot(_) => "pdf_has_signature_fields",

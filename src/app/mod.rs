@@ -43,6 +43,8 @@ pub struct App {
     /// Pinged after each commit that queued messages, so a local deliverer
     /// can send at once (in AWS the table stream does this).
     pub outbox_signal: Arc<tokio::sync::Notify>,
+    /// Verifications of stored revisions (`GET /verify/{serial}`).
+    pub verify_cache: Arc<verify::VerifyCache>,
 }
 
 impl App {
@@ -52,6 +54,7 @@ impl App {
             settings: Arc::new(settings),
             webhooks,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
+            verify_cache: Arc::default(),
         }
     }
 

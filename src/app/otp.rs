@@ -132,8 +132,9 @@ pub async fn send(app: &App, token: &str, purpose: Purpose) -> AppResult<Sent> {
     let ctx = session::resolve(app, token).await?;
     let agreement = &ctx.loaded.record.agreement;
     let party = &ctx.party;
-    if purpose == Purpose::Sign {
-        agreement.can_act(&party.id, app.now())?;
+    match purpose {
+        Purpose::Sign => agreement.can_act(&party.id, app.now())?,
+        Purpose::PinReset => agreement.still_to_act(&party.id, app.now())?,
     }
     certificates::load_secrets(app.ports.store.as_ref(), &agreement.id, &party.id)
         .await?

@@ -119,8 +119,14 @@ pub async fn reset(app: &App, token: &str, request: PinResetRequest) -> AppResul
     Ok(())
 }
 
+/// A party that has a certificate and still has to act: after cancel,
+/// completion or its own signature a link resets nothing (409, 410 past the deadline).
 async fn with_certificate(app: &App, token: &str) -> AppResult<SignerContext> {
     let ctx = session::resolve(app, token).await?;
+    ctx.loaded
+        .record
+        .agreement
+        .still_to_act(&ctx.party.id, app.now())?;
     let store = app.ports.store.as_ref();
     certificates::load_secrets(store, &ctx.loaded.record.agreement.id, &ctx.party.id)
         .await?

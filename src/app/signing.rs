@@ -97,10 +97,6 @@ pub async fn final_document(app: &App, token: &str) -> AppResult<(Revision, Vec<
     Ok((revision, bytes))
 }
 
-pub fn verify_url(app: &App, serial: &str) -> String {
-    format!("{}/verify/{serial}", app.settings.public_url)
-}
-
 /// Signs for the party `token` names (F4.2–F4.6).
 pub async fn sign(app: &App, token: &str, request: SignRequest) -> AppResult<Signed> {
     if !request.consent {
@@ -189,7 +185,14 @@ async fn attempt(
         },
         signed_at: now,
     };
-    let serial_stamp = first_signature.then(|| (serial.clone(), verify_url(app, &serial)));
+    let serial_stamp = if first_signature {
+        Some((
+            serial.clone(),
+            super::verify::verify_url(app, &serial).await?,
+        ))
+    } else {
+        None
+    };
     let (serial_pdf, signed_pdf) = tokio::task::spawn_blocking(move || {
         let serial_pdf = match serial_stamp {
             Some((serial, url)) => Some(hims_pdf::apply_serial(&pdf, &serial, &url)?),

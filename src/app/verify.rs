@@ -3,12 +3,85 @@
 //! names masked. Unknown serials are simply not found. And `POST /verify`: the same check
 //! on a copy someone was sent.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 
 use super::signing::SerialEntry;
 use super::{App, ca, document, layout, repo};
 use crate::domain::{AgreementState, identity, malaysia_time};
 use crate::error::{AppError, AppResult, ErrorKind};
+use crate::ports::Keys;
+
+/// Domain separation: the MAC key also signs link tokens and digests codes.
+const LINK_KEY_PURPOSE: &[u8] = b"hims-verify-v1.";
+/// Base64url characters of the MAC kept in the QR link: 96 bits.
+const LINK_KEY_CHARS: usize = 16;
+
+/// The `k` of a serial's QR link: a short MAC of the serial. Serials are
+/// guessable (a counter per development and unit); the key is not, and only
+/// a request with it sees the agreement's details.
+pub async fn link_key(keys: &dyn Keys, serial: &str) -> AppResult<String> {
+    let tag = keys
+        .mac(&[LINK_KEY_PURPOSE, serial.as_bytes()].concat())
+        .await?;
+    Ok(B64URL.encode(tag)[..LINK_KEY_CHARS].to_owned())
+}
+
+/// The QR code's target: `/verify/{serial}?k=<link key>`.
+pub async fn verify_url(app: &App, serial: &str) -> AppResult<String> {
+    let key = link_key(app.ports.keys.as_ref(), serial).await?;
+    Ok(format!(
+        "{}/verify/{serial}?k={key}",
+        app.settings.public_url
+    ))
+}
+
+async fn key_is_valid(app: &App, serial: &str, k: Option<&str>) -> AppResult<bool> {
+    let Some(given) = k.filter(|k| k.len() == LINK_KEY_CHARS) else {
+        return Ok(false);
+    };
+    let expected = link_key(app.ports.keys.as_ref(), serial).await?;
+    Ok(bool::from(expected.as_bytes().ct_eq(given.as_bytes())))
+}
+
+/// Verifications of stored revisions by revision hash and the CRL's list of
+/// revoked serials: `GET /verify/{serial}` checks a PDF again only when a
+/// revision was added or a revocation changed what the CRL says. (A
+/// verification is a pure function of the PDF, the CA and the revocations.)
+#[derive(Default)]
+pub struct VerifyCache {
+    entries: Mutex<HashMap<(String, String), Arc<hims_pdf::Report>>>,
+    verifications: AtomicU64,
+}
+
+/// Past this many entries the cache starts again (one per revision, small).
+const CACHE_ENTRIES: usize = 4096;
+
+impl VerifyCache {
+    /// How many PDFs were verified because the cache did not have them.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    fn get(&self, key: &(String, String)) -> Option<Arc<hims_pdf::Report>> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: (String, String), report: Arc<hims_pdf::Report>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CACHE_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, report);
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SignatureCheck {
@@ -25,19 +98,31 @@ pub struct SignatureCheck {
     pub valid: bool,
 }
 
+/// A serial's report. Without the QR link's key only `serial`, `state` and
+/// `details: false` are given: the rest is for holders of the link.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VerifyReport {
     pub serial: String,
-    pub project_code: String,
-    pub project_name: String,
-    pub developer_name: String,
-    pub unit: String,
     #[schema(value_type = String)]
     pub state: AgreementState,
-    pub revision: u32,
-    pub document_sha256: String,
-    pub signatures: Vec<SignatureCheck>,
-    pub all_valid: bool,
+    /// Whether the request had the link's key `k` and so gets the details below.
+    pub details: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub developer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<Vec<SignatureCheck>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_valid: Option<bool>,
 }
 
 fn not_found() -> AppError {
@@ -80,11 +165,28 @@ fn is_valid(s: &hims_pdf::SignatureReport) -> bool {
         && s.modification <= hims_pdf::ModificationLevel::FormFilling
 }
 
-pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
-    let record = record_of(app, serial).await?;
-    let revision = record.current_revision().cloned().ok_or_else(not_found)?;
-    let pdf = app.ports.blobs.get(&revision.blob_key).await?;
+/// The verification of a stored revision, from the cache when the revision
+/// and the CRL's revocations are the same as when it was made.
+async fn checked_revision(
+    app: &App,
+    revision: &repo::Revision,
+) -> AppResult<Arc<hims_pdf::Report>> {
     let trust = trust(app).await?;
+    let revoked = trust
+        .crl_der
+        .as_deref()
+        .and_then(|der| hims_pki::crl_from_der(der).ok())
+        .map(|crl| {
+            let mut serials = hims_pki::revoked_serials(&crl);
+            serials.sort();
+            serials.join(",")
+        })
+        .unwrap_or_default();
+    let key = (revision.sha256.clone(), revoked);
+    if let Some(report) = app.verify_cache.get(&key) {
+        return Ok(report);
+    }
+    let pdf = app.ports.blobs.get(&revision.blob_key).await?;
     let checked = tokio::task::spawn_blocking(move || hims_pdf::verify(&pdf, &trust))
         .await
         .map_err(|_| AppError::internal("verify_failed"))?
@@ -92,7 +194,36 @@ pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
             tracing::error!(error = %e, "stored revision does not verify");
             AppError::internal("verify_failed")
         })?;
+    app.verify_cache
+        .verifications
+        .fetch_add(1, Ordering::Relaxed);
+    let checked = Arc::new(checked);
+    app.verify_cache.put(key, checked.clone());
+    Ok(checked)
+}
+
+/// `GET /verify/{serial}`: the agreement and its signatures for a request
+/// with the QR link's key `k`, else only that the serial exists and its state.
+pub async fn report(app: &App, serial: &str, k: Option<&str>) -> AppResult<VerifyReport> {
+    let record = record_of(app, serial).await?;
     let agreement = &record.agreement;
+    if !key_is_valid(app, serial, k).await? {
+        return Ok(VerifyReport {
+            serial: agreement.serial_display(),
+            state: agreement.state,
+            details: false,
+            project_code: None,
+            project_name: None,
+            developer_name: None,
+            unit: None,
+            revision: None,
+            document_sha256: None,
+            signatures: None,
+            all_valid: None,
+        });
+    }
+    let revision = record.current_revision().cloned().ok_or_else(not_found)?;
+    let checked = checked_revision(app, &revision).await?;
     let signatures = checked
         .signatures
         .iter()
@@ -126,15 +257,16 @@ pub async fn report(app: &App, serial: &str) -> AppResult<VerifyReport> {
         .collect();
     Ok(VerifyReport {
         serial: agreement.serial_display(),
-        project_code: agreement.project_code.clone(),
-        project_name: agreement.project_name.clone(),
-        developer_name: agreement.developer_name.clone(),
-        unit: agreement.unit.clone(),
         state: agreement.state,
-        revision: revision.number,
-        document_sha256: revision.sha256,
-        all_valid: checked.all_valid(),
-        signatures,
+        details: true,
+        project_code: Some(agreement.project_code.clone()),
+        project_name: Some(agreement.project_name.clone()),
+        developer_name: Some(agreement.developer_name.clone()),
+        unit: Some(agreement.unit.clone()),
+        revision: Some(revision.number),
+        document_sha256: Some(revision.sha256),
+        all_valid: Some(checked.all_valid()),
+        signatures: Some(signatures),
     })
 }
 
@@ -299,6 +431,7 @@ pub async fn check_copy(app: &App, pdf: Vec<u8>, serial: Option<&str>) -> AppRes
         hims_pdf::PdfError::Malformed(_) | hims_pdf::PdfError::Encrypted => {
             AppError::unprocessable("pdf_corrupt")
         }
+        hims_pdf::PdfError::TooComplex => AppError::unprocessable("pdf_too_complex"),
         e => {
             tracing::error!(error = %e, "trust material unusable");
             AppError::internal("verify_failed")

@@ -11,8 +11,9 @@ use base64::Engine;
 use clap::{Parser, Subcommand};
 use hims_esign::app::{hmac_sig, outbox};
 use hims_esign::config::Settings;
-use hims_esign::local::{DevClock, LocalRuntime};
+use hims_esign::local::{DevClock, LocalRuntime, OutboxAccess};
 use hims_esign::ports::{OsRng, Rng, SystemClock};
+use hims_esign::serve::ServeLimits;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -38,6 +39,9 @@ enum Command {
         /// Let `POST /dev/clock {"advance_secs": n}` move this server's clock (to try deadlines).
         #[arg(long, env = "HIMS_DEV_CLOCK")]
         dev_clock: bool,
+        /// A developer's own server: `/dev/outbox` opens without the portal token.
+        #[arg(long, env = "HIMS_DEV")]
+        dev: bool,
     },
     /// Run the FLOW.md example end to end and write its PDF into the output folder.
     Demo {
@@ -104,7 +108,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             addr,
             data_dir,
             dev_clock,
-        } => serve(&addr, &data_dir, dev_clock).await,
+            dev,
+        } => serve(&addr, &data_dir, dev_clock, dev).await,
         Command::Demo { out_dir } => demo(&out_dir).await,
     }
 }
@@ -113,6 +118,7 @@ async fn serve(
     addr: &str,
     data_dir: &Path,
     dev_clock: bool,
+    dev: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let public_url = std::env::var("HIMS_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
     let (settings, notes) = settings(&public_url);
@@ -130,7 +136,12 @@ async fn serve(
         );
         runtime.inject_faults(&plan);
     }
-    let mut router = runtime.router();
+    let outbox_access = if dev {
+        OutboxAccess::Open
+    } else {
+        OutboxAccess::PortalToken
+    };
+    let mut router = runtime.router(outbox_access);
     if dev_clock {
         router = router.merge(hims_esign::local::dev_clock_router(clock));
     }
@@ -144,13 +155,12 @@ async fn serve(
         println!("  {note}");
     }
     println!("  API description: {public_url}/openapi.json");
-    println!("  emails sent:     {public_url}/dev/outbox");
+    let outbox_note = if dev { "" } else { "  (portal token)" };
+    println!("  emails sent:     {public_url}/dev/outbox{outbox_note}");
     if dev_clock {
         println!("  dev clock:       POST {public_url}/dev/clock {{\"advance_secs\": n}}");
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    hims_esign::serve::serve(listener, router, ServeLimits::default(), shutdown()).await?;
     Ok(())
 }
 
@@ -285,7 +295,7 @@ async fn demo(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let ekyc_secret = settings.ekyc_secret.expose().to_owned();
     let runtime = LocalRuntime::open(&data_dir, settings, Arc::new(SystemClock), Arc::new(OsRng))?;
     let client = DemoClient {
-        router: runtime.router(),
+        router: runtime.router(OutboxAccess::Open),
         runtime,
         portal_token,
         ekyc_secret,

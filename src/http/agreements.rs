@@ -1,8 +1,6 @@
 //! The `agreements` function's routes (portal, bearer token).
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -298,9 +296,10 @@ async fn create_agreement(
     State(state): State<ApiState>,
     _: Portal,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> AppResult<Response> {
-    let body = super::raw_body(body)?;
+    // The only JSON route with a document inside: its own limit (a setting).
+    let body = super::read_body(&headers, body, state.app.settings.max_body_bytes).await?;
     super::require_json(&headers)?;
     let idempotency = idempotency_key(&headers)?.map(|k| (k, agreements::request_digest(&body)));
     let req: CreateAgreementRequest = parse_json(&body)?;

@@ -91,7 +91,14 @@ async fn issue_certificate(
     State(state): State<ApiState>,
     SignerToken(token): SignerToken,
     Json(mut body): Json<CertificateRequest>,
-) -> Result<(StatusCode, axum::Json<CertificateIssued>), AppError> {
+) -> Result<
+    (
+        StatusCode,
+        [(header::HeaderName, &'static str); 1],
+        axum::Json<CertificateIssued>,
+    ),
+    AppError,
+> {
     let request = certificates::IssueRequest {
         address: std::mem::take(&mut body.address),
         postcode: std::mem::take(&mut body.postcode),
@@ -103,8 +110,10 @@ async fn issue_certificate(
         .await
         .map_err(explain_pin_rules)?;
     let (message_ms, message) = messages::for_code("certificate_issued");
+    // The answer holds the TOTP secret: no cache may keep it.
     Ok((
         StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
         axum::Json(CertificateIssued {
             certificate: CertificateView {
                 pem: issued.certificate_pem,

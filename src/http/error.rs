@@ -18,6 +18,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Gone => StatusCode::GONE,
+        ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
@@ -81,9 +82,34 @@ pub fn unsupported_media_type() -> AppError {
 pub fn from_bytes_rejection(rejection: BytesRejection) -> AppError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::new(ErrorKind::PayloadTooLarge, "body_too_large")
+    } else if is_body_timeout(&rejection) {
+        body_timeout()
     } else {
         AppError::bad_request("body_unreadable")
     }
+}
+
+/// What a request body gives when it did not arrive within the server's
+/// body read timeout (`hims serve`; API Gateway has its own).
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive in time")]
+pub struct BodyTimedOut;
+
+/// 408 `body_timeout`.
+pub fn body_timeout() -> AppError {
+    AppError::new(ErrorKind::RequestTimeout, "body_timeout")
+}
+
+/// Whether a body read failed because of [`BodyTimedOut`], however wrapped.
+pub fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<BodyTimedOut>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// A path segment that does not decode (not UTF-8, say).

@@ -28,6 +28,18 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Kandungan permintaan tidak dapat dibaca.",
             "The request body could not be read.",
         ),
+        "body_timeout" => (
+            "Kandungan permintaan tidak diterima dalam masa yang ditetapkan.",
+            "The request body did not arrive in time.",
+        ),
+        "pdf_too_complex" => (
+            "PDF ini terlalu kompleks untuk disemak: kandungan mampatannya melebihi had yang dibenarkan.",
+            "This PDF is too complex to check: its compressed content expands beyond the allowed limit.",
+        ),
+        "verify_rate_limited" => (
+            "Terlalu banyak semakan dari alamat anda. Sila cuba sebentar lagi.",
+            "Too many checks from your address. Please try again shortly.",
+        ),
         "request_invalid" => (
             "Permintaan ini tidak dapat diproses seperti yang diminta.",
             "The request cannot be processed as asked.",
@@ -356,6 +368,9 @@ mod tests {
             "wrong_type",
             "body_too_large",
             "body_unreadable",
+            "body_timeout",
+            "pdf_too_complex",
+            "verify_rate_limited",
             "unsupported_media_type",
             "path_invalid",
             "request_invalid",

@@ -26,6 +26,13 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 
+/// The body limit of every route that takes no document: JSON calls of the
+/// portal and the signer, and the eKYC webhook (read before its signature is
+/// checked, so it must stay small). Routes that take a PDF or a signature
+/// image set their own; a body over its route's limit is a 413 as soon as
+/// the limit is passed, nothing more is read.
+pub const JSON_BODY_MAX: usize = 64 * 1024;
+
 /// What every handler gets.
 #[derive(Clone)]
 pub struct ApiState {
@@ -103,7 +110,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn finish(router: OpenApiRouter<ApiState>, app: App) -> Router {
-    let max = app.settings.max_body_bytes;
     let (router, _) = router.split_for_parts();
     router
         .fallback(|| async { AppError::not_found("route_not_found") })
@@ -113,7 +119,7 @@ fn finish(router: OpenApiRouter<ApiState>, app: App) -> Router {
                 "method_not_allowed",
             )
         })
-        .layer(DefaultBodyLimit::max(max))
+        .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
         .with_state(ApiState { app })
 }
 
@@ -136,6 +142,31 @@ pub(crate) fn raw_body(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<axum::body::Bytes> {
     body.map_err(error::from_bytes_rejection)
+}
+
+/// Reads a body of at most `limit` bytes, for a route whose limit is a
+/// setting: 413 `body_too_large` once the body passes it, or at once when its
+/// Content-Length does.
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> AppResult<axum::body::Bytes> {
+    let too_large = || AppError::new(crate::error::ErrorKind::PayloadTooLarge, "body_too_large");
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if e.into_inner().is::<http_body_util::LengthLimitError>() {
+            too_large()
+        } else {
+            AppError::bad_request("body_unreadable")
+        }
+    })
 }
 
 pub(crate) fn require_json(headers: &HeaderMap) -> AppResult<()> {

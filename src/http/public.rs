@@ -2,6 +2,8 @@
 //! signer's session.
 
 use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -45,6 +47,7 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
 async fn signer_session(
     State(state): State<ApiState>,
     SignerToken(token): SignerToken,
-) -> AppResult<axum::Json<SessionView>> {
-    session::view(&state.app, &token).await.map(axum::Json)
+) -> AppResult<impl IntoResponse> {
+    let view = session::view(&state.app, &token).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(view)))
 }

@@ -22,12 +22,20 @@ use crate::app::{completion, review, signing};
 use crate::domain::{AgreementId, AgreementState, ReviewDecision};
 use crate::error::{AppError, AppResult};
 
+/// The sign call carries the signature image in base64: room for the largest
+/// PNG accepted (`hims_pdf::MAX_PNG_BYTES`) and the JSON around it.
+pub const SIGN_BODY_MAX: usize = hims_pdf::MAX_PNG_BYTES.div_ceil(3) * 4 + super::JSON_BODY_MAX;
+
 pub fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(signer_document))
         .routes(routes!(final_document))
-        .routes(routes!(sign))
         .routes(routes!(review_agreement))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(sign))
+                .layer(axum::extract::DefaultBodyLimit::max(SIGN_BODY_MAX)),
+        )
 }
 
 /// Routes of the `agreements` function.

@@ -4,9 +4,15 @@
 
 mod pages;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{HeaderMap, header};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
+use governor::Quota;
+use governor::clock::{Clock, DefaultClock};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -19,11 +25,73 @@ use crate::error::{AppError, AppResult, ErrorKind};
 const FORM_OVERHEAD: usize = 64 * 1024;
 
 pub fn router() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new().routes(routes!(verify_serial)).merge(
-        OpenApiRouter::new()
-            .routes(routes!(verify_upload))
-            .layer(DefaultBodyLimit::max(UPLOAD_MAX_BYTES + FORM_OVERHEAD)),
-    )
+    OpenApiRouter::new()
+        .routes(routes!(verify_serial))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(verify_upload))
+                .layer(DefaultBodyLimit::max(UPLOAD_MAX_BYTES + FORM_OVERHEAD)),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(ClientLimiter::keyed(CLIENT_QUOTA)),
+            per_client_limit,
+        ))
+        .layer(axum::middleware::map_response(public_page_headers))
+}
+
+type ClientLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
+/// Per client address on the public verify routes: a burst of 20, then one
+/// every 2 s. (In AWS the HTTP API throttles these routes, see infra/template.yaml.)
+pub const CLIENT_QUOTA: Quota = Quota::per_minute(nonzero(30)).allow_burst(nonzero(20));
+
+const fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).expect("a quota is not zero")
+}
+/// Forget idle clients once this many are remembered.
+const CLIENT_MEMORY: usize = 10_000;
+
+async fn per_client_limit(
+    State(limiter): State<Arc<ClientLimiter>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // Only `hims serve` knows the client's address; behind API Gateway it is throttled there.
+    let Some(ConnectInfo(client)) = request.extensions().get::<ConnectInfo<SocketAddr>>() else {
+        return next.run(request).await;
+    };
+    if limiter.len() > CLIENT_MEMORY {
+        limiter.retain_recent();
+    }
+    match limiter.check_key(&client.ip()) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            AppError::new(ErrorKind::TooManyRequests, "verify_rate_limited")
+                .with("retry_after_secs", wait.as_secs().max(1))
+                .into_response()
+        }
+    }
+}
+
+/// Every answer of the public verify routes, pages and errors alike: a strict
+/// CSP (no script, no framing), no MIME sniffing, no Referer (a QR link
+/// carries its key in the query).
+async fn public_page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&pages::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 fn accepts(headers: &HeaderMap, media: &str) -> bool {
@@ -33,16 +101,25 @@ fn accepts(headers: &HeaderMap, media: &str) -> bool {
         .is_some_and(|v| v.contains(media))
 }
 
-/// The agreement of `serial` and each signature's validity (names masked).
-#[utoipa::path(get, path = "/verify/{serial}", tag = "public", params(("serial" = String, Path)),
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct LinkQuery {
+    /// The QR link's key: without it only the serial's existence and state are shown.
+    k: Option<String>,
+}
+
+/// The agreement of `serial` and each signature's validity (names masked), for the QR
+/// link (with its key `k`); without `k`, only whether the serial exists and its state.
+#[utoipa::path(get, path = "/verify/{serial}", tag = "public", params(("serial" = String, Path), LinkQuery),
     responses((status = 200, body = VerifyReport, description = "JSON with Accept: application/json, else HTML"),
-        (status = 404, description = "serial_not_found")))]
+        (status = 404, description = "serial_not_found"),
+        (status = 429, description = "verify_rate_limited")))]
 async fn verify_serial(
     State(state): State<ApiState>,
     Path(serial): Path<String>,
+    Query(query): Query<LinkQuery>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let report = verify::report(&state.app, &serial).await?;
+    let report = verify::report(&state.app, &serial, query.k.as_deref()).await?;
     if accepts(&headers, "application/json") {
         return Ok(axum::Json(report).into_response());
     }
@@ -87,7 +164,8 @@ async fn read_copy(headers: &HeaderMap, request: Request) -> AppResult<(Vec<u8>,
     match media_type(headers).as_str() {
         "application/pdf" => {
             let body = axum::body::Bytes::from_request(request, &()).await;
-            Ok((super::raw_body(body)?.to_vec(), None))
+            // Into a Vec without a copy: four 4 MiB uploads at once must stay small.
+            Ok((Vec::from(super::raw_body(body)?), None))
         }
         "multipart/form-data" => {
             let mut form = Multipart::from_request(request, &())
@@ -96,7 +174,9 @@ async fn read_copy(headers: &HeaderMap, request: Request) -> AppResult<(Vec<u8>,
             let (mut file, mut serial) = (None, None);
             while let Some(field) = form.next_field().await.map_err(form_error)? {
                 match field.name() {
-                    Some("file") => file = Some(field.bytes().await.map_err(form_error)?.to_vec()),
+                    Some("file") => {
+                        file = Some(Vec::from(field.bytes().await.map_err(form_error)?))
+                    }
                     Some("serial") => serial = Some(field.text().await.map_err(form_error)?),
                     _ => {}
                 }
@@ -120,7 +200,8 @@ async fn read_copy(headers: &HeaderMap, request: Request) -> AppResult<(Vec<u8>,
     responses((status = 200, body = UploadReport, description = "JSON, or HTML with Accept: text/html"),
         (status = 413, description = "verify_pdf_too_large, body_too_large"),
         (status = 415, description = "verify_media_type"),
-        (status = 422, description = "pdf_not_a_pdf, pdf_corrupt, pdf_missing")))]
+        (status = 422, description = "pdf_not_a_pdf, pdf_corrupt, pdf_missing, pdf_too_complex"),
+        (status = 429, description = "verify_rate_limited")))]
 async fn verify_upload(
     State(state): State<ApiState>,
     Query(query): Query<UploadQuery>,

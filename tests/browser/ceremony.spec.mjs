@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 
 import {
   call, codeCount, createApproved, emailCode, exampleRequest, launch, linkCount, linkFor,
-  newPage, screenshotBoth, totp, uniqueTag,
+  newPage, screenshotBoth, totp, uniqueTag, verifyLinkFor,
 } from "./support.mjs";
 import {
   acknowledge, drawSignature, issueCertificate, messageHeading, openSignatureDialog, screenIs, submitSignature,
@@ -139,9 +139,8 @@ test("the whole example: four parties sign or review through their links", async
     assert.ok(r.intact && r.valid && r.trusted, JSON.stringify(r));
   }
 
-  // The QR code's target, /verify/{serial}, wears the page's stylesheet.
-  const session = await (await fetch(new URL("/v1/signer/session", aisyahLink), { headers: { Authorization: `Bearer ${token}` } })).json();
-  await page.goto(new URL(`/verify/${session.serial}`, aisyahLink).href);
+  // The QR code's target, /verify/{serial}?k=… (as in the completion email), wears the page's stylesheet.
+  await page.goto(await verifyLinkFor(aisyah.email));
   assert.match(await page.textContent("body"), /Semua tandatangan sah/);
   const background = await page.$eval("html", (el) => getComputedStyle(el).backgroundColor);
   assert.equal(background, "rgb(243, 245, 248)", "app.css applies");

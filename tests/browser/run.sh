@@ -13,7 +13,7 @@ port="${HIMS_BROWSER_PORT:-$(free_port)}"
 export HIMS_PORTAL_TOKEN="browser-test-portal-token"
 export HIMS_EKYC_SECRET="browser-test-ekyc-secret"
 export HIMS_TEST_URL="http://127.0.0.1:${port}"
-start_hims_serve "$bin" "$(mktemp -d)" "$port" --dev-clock
+start_hims_serve "$bin" "$(mktemp -d)" "$port" --dev-clock --dev
 
 rm -rf tests/artifacts/screens
 node --test --test-concurrency=1 tests/browser/*.spec.mjs

@@ -136,6 +136,14 @@ export async function linkFor(to, { after = 0 } = {}) {
   });
 }
 
+/** The QR code's keyed verify link (`/verify/{serial}?k=…`) from the completion email to `to`. */
+export async function verifyLinkFor(to) {
+  return eventually(`a verify link for ${to}`, async () => {
+    const mail = (await inbox(to)).find((m) => /\/verify\/\S+\?k=/.test(m.text));
+    return mail?.text.match(/(https?:\/\/\S+\/verify\/[^\s<>"]+)/)[1];
+  });
+}
+
 export async function linkCount(to) {
   return (await inbox(to)).filter((m) => /\/s\/\S+/.test(m.text)).length;
 }

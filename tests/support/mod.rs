@@ -27,6 +27,8 @@ use hims_esign::ports::Clock;
 use hims_esign::testing::{FixedClock, SeededRng};
 
 pub const PORTAL_TOKEN: &str = "portal-test-token";
+/// The `Authorization` header the portal sends.
+pub const PORTAL_AUTH: (&str, &str) = ("authorization", "Bearer portal-test-token");
 pub const EKYC_SECRET: &str = "ekyc-test-secret";
 pub const PUBLIC_URL: &str = "https://hims.test";
 /// The tests' "now": 1 May 2025, 10:00 in Malaysia.
@@ -126,7 +128,7 @@ impl Harness {
             runtime.app.webhooks = Arc::new(AcceptingPortal);
             runtime.inject_faults(plan);
         }
-        let router = runtime.router();
+        let router = runtime.router(hims_esign::local::OutboxAccess::PortalToken);
         Self {
             runtime,
             clock,

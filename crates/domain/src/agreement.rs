@@ -58,7 +58,12 @@ pub struct Agreement {
 impl Agreement {
     /// The part of the serial known before the first signature, e.g. `HIMS-20165-9-B-10-02-`.
     pub fn serial_prefix(&self) -> String {
-        format!("HIMS-{}-{}-", self.project_code, self.unit)
+        format!(
+            "{}{}-{}-",
+            crate::serial::SERIAL_PREFIX,
+            self.project_code,
+            self.unit
+        )
     }
 
     /// The full serial, or the provisional form `HIMS-20165-9-B-10-02-______`.
@@ -106,6 +111,12 @@ impl Agreement {
             return Err(DomainError::NotYourTurn);
         }
         Ok(())
+    }
+
+    /// Whether the party may still manage its credentials (PIN reset and its
+    /// email code): as [`Self::can_act`] but before its turn too.
+    pub fn still_to_act(&self, id: &PartyId, now: DateTime<Utc>) -> Result<(), DomainError> {
+        self.party_still_to_act(id, now).map(|_| ())
     }
 
     /// The checks every command on a party shares, all but the turn: the party exists,

@@ -26,6 +26,7 @@ pub mod identity;
 mod ids;
 mod party;
 pub mod pin_policy;
+pub mod serial;
 mod time;
 mod transitions;
 mod validation;

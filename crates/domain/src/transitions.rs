@@ -10,12 +10,11 @@ use crate::event::{Event, EventKind, Transition};
 use crate::identity::normalize_email;
 use crate::ids::{Action, AgreementId, PartyId, Step};
 use crate::party::{EkycOutcome, Party, PartyState, ReviewDecision};
+use crate::serial::{normalize_code, valid_suffix};
 use crate::validation::{normalize_id, validate_new_agreement};
 
 /// Longest change-request comment, in characters.
 pub const MAX_COMMENT_LEN: usize = 2000;
-/// Longest serial suffix, after the `HIMS-<project>-<unit>-` prefix.
-const MAX_SERIAL_SUFFIX_LEN: usize = 20;
 
 /// A transition under construction: the new agreement and the events so far.
 struct Change {
@@ -154,10 +153,10 @@ impl Agreement {
             .collect::<Result<Vec<_>, DomainError>>()?;
         let agreement = Agreement {
             id,
-            project_code: new.project_code.trim().to_owned(),
+            project_code: normalize_code(&new.project_code),
             project_name: new.project_name.trim().to_owned(),
             developer_name: new.developer_name.trim().to_owned(),
-            unit: new.unit.trim().to_owned(),
+            unit: normalize_code(&new.unit),
             serial: None,
             state: AgreementState::InProgress,
             parties,
@@ -288,9 +287,7 @@ impl Agreement {
             (None, None) => Err(DomainError::SerialRequired),
             (None, Some(serial)) => {
                 let suffix = serial.strip_prefix(&self.serial_prefix()).unwrap_or("");
-                let valid = (1..=MAX_SERIAL_SUFFIX_LEN).contains(&suffix.len())
-                    && suffix.bytes().all(|b| b.is_ascii_alphanumeric());
-                if valid {
+                if valid_suffix(suffix) {
                     Ok(Some(serial))
                 } else {
                     Err(DomainError::SerialInvalid)

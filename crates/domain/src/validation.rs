@@ -10,7 +10,6 @@ use crate::ids::{Action, IdType, Role};
 use crate::party::NewParty;
 
 pub const MAX_PARTIES: usize = 20;
-const MAX_CODE_LEN: usize = 32;
 const MAX_NAME_LEN: usize = 200;
 
 /// Checks everything about a new agreement; `Err` holds every problem found.
@@ -55,14 +54,10 @@ fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize
     }
 }
 
-/// Project codes and units go into the serial number: letters, digits, `-`, `/`, `.`
-/// and spaces only.
+/// Project codes and units go into the serial number: see [`crate::serial`].
 fn check_code(errors: &mut Vec<FieldError>, field: &str, value: &str) {
-    let before = errors.len();
-    check_text(errors, field, value, MAX_CODE_LEN);
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.' | ' ');
-    if errors.len() == before && !value.trim().chars().all(allowed) {
-        errors.push(FieldError::new(field, "invalid_characters"));
+    if let Some(problem) = crate::serial::code_problem(value) {
+        errors.push(FieldError::new(field, problem));
     }
 }
 

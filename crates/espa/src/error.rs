@@ -17,6 +17,8 @@ pub enum EspaError {
     Corrupt(String),
     #[error("the PDF has no pages")]
     NoPages,
+    #[error("the PDF's streams decode to more than the allowed budget")]
+    TooComplex,
     #[error("the PDF already carries a signature; it cannot be rewritten")]
     AlreadySigned,
     #[error("invalid signature slot: {0}")]

@@ -1,17 +1,21 @@
 //! Accepting the portal's own PDF: size, header, encryption and structure checks.
 
-use lopdf::{Document, LoadOptions};
+use hims_pdf::{Budget, PdfError};
+use lopdf::Document;
 
 use crate::EspaError;
 use crate::error::MAX_PORTAL_PDF_BYTES;
 
-/// No single stream may inflate beyond this while loading (decompression bombs).
-const MAX_DECOMPRESSED_STREAM: usize = 64 * 1024 * 1024;
-
 /// Parses a portal PDF, keeping every page. Classic xref tables, xref streams and
 /// object streams are accepted; encrypted, corrupt, empty, page-less, non-PDF and
-/// over-20-MiB input is refused with a typed error.
+/// over-20-MiB input is refused with a typed error, and so is one whose streams
+/// decode to more than hims-pdf's default budget (decompression bombs).
 pub fn intake(pdf: &[u8]) -> Result<Document, EspaError> {
+    intake_with_budget(pdf, &mut Budget::default())
+}
+
+/// [`intake`] charging every stream decoded to `budget`.
+pub fn intake_with_budget(pdf: &[u8], budget: &mut Budget) -> Result<Document, EspaError> {
     if pdf.is_empty() {
         return Err(EspaError::Empty);
     }
@@ -25,14 +29,9 @@ pub fn intake(pdf: &[u8]) -> Result<Document, EspaError> {
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(EspaError::NotPdf);
     }
-    let options = LoadOptions {
-        max_decompressed_size: Some(MAX_DECOMPRESSED_STREAM),
-        ..Default::default()
-    };
-    let doc = Document::load_mem_with_options(pdf, options).map_err(|e| match e {
-        lopdf::Error::Decryption(_)
-        | lopdf::Error::InvalidPassword
-        | lopdf::Error::AlreadyEncrypted => EspaError::Encrypted,
+    let doc = hims_pdf::load_budgeted(pdf, budget).map_err(|e| match e {
+        PdfError::Encrypted => EspaError::Encrypted,
+        PdfError::TooComplex => EspaError::TooComplex,
         other => EspaError::Corrupt(other.to_string()),
     })?;
     if doc.was_encrypted() || doc.is_encrypted() || doc.trailer.get(b"Encrypt").is_ok() {

@@ -21,8 +21,9 @@ pub use document::{
     schedule_h,
 };
 pub use error::{EspaError, MAX_PORTAL_PDF_BYTES};
-pub use intake::intake;
+pub use intake::{intake, intake_with_budget};
 pub use revision::{Base, SERIAL_FONT_RESOURCE, first_revision, render};
 
-/// The characters a serial number may use; all are in the embedded font subset.
-pub const SERIAL_CHARSET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-/_";
+/// The characters a serial number may use, all in the embedded font subset:
+/// the domain's rule, so every project code and unit it accepts can be drawn.
+pub use hims_domain::serial::{MAX_SERIAL_LEN, SERIAL_CHARSET};

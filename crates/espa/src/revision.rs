@@ -13,7 +13,7 @@ use crate::fonts::fonts;
 use crate::intake::intake;
 use crate::layout::{PageRect, SERIAL_FONT_SIZE};
 use crate::objects::{inherited, page_font_ref};
-use crate::{EspaError, SERIAL_CHARSET};
+use crate::{EspaError, MAX_SERIAL_LEN, SERIAL_CHARSET};
 
 /// The resource name of the serial font on every page.
 pub const SERIAL_FONT_RESOURCE: &str = "HIMSSerial";
@@ -132,7 +132,7 @@ fn validate_slots(slots: &[SignatureSlot]) -> Result<(), EspaError> {
 
 /// The hex codes of `serial` in the embedded subset.
 fn encode_serial(serial: &str, codes: &[u8]) -> Result<Vec<u8>, EspaError> {
-    if serial.is_empty() || serial.len() > 64 {
+    if serial.is_empty() || serial.len() > MAX_SERIAL_LEN {
         return Err(EspaError::BadSerial);
     }
     serial

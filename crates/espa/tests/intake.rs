@@ -181,3 +181,19 @@ fn a_portal_form_keeps_its_fields_and_refuses_a_clashing_name() {
         "the portal's text field and three signature fields"
     );
 }
+
+/// Issue 13 (1): the portal's PDF intake has the same decoding budget as `POST /verify`.
+#[test]
+fn a_decompression_bomb_is_too_complex() {
+    let gib = 1024 * 1024 * 1024;
+    for pdf in [
+        hims_pdf::bombs::object_stream_bomb(gib),
+        hims_pdf::bombs::xref_stream_bomb(gib, 1),
+        hims_pdf::bombs::xref_stream_bomb(8 * 1024 * 1024, 40),
+    ] {
+        let mut budget = hims_pdf::Budget::default();
+        let refused = hims_espa::intake_with_budget(&pdf, &mut budget).unwrap_err();
+        assert_eq!(refused, EspaError::TooComplex);
+        assert!(budget.decoded() <= hims_pdf::REQUEST_LIMIT);
+    }
+}

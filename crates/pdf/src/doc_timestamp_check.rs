@@ -5,11 +5,12 @@ use std::collections::HashSet;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use crate::ModificationLevel;
+use crate::budget::Revisions;
 use crate::ltv::{DocTimestampFacts, DocumentTimestampReport, Evidence};
 use crate::structure::Revision;
 use crate::timestamp::TimestampReport;
 use crate::verify::{modification_after, signed_digest, signed_revision};
+use crate::{ModificationLevel, PdfError};
 
 pub(crate) fn is_document_timestamp(sig: &Dictionary) -> bool {
     sig.get(b"Type").and_then(Object::as_name).ok() == Some(b"DocTimeStamp")
@@ -28,16 +29,18 @@ pub(crate) struct Context<'a> {
 /// holds the revisions already claimed by a signature or timestamp: one per revision.
 pub(crate) fn document_timestamp(
     context: &Context<'_>,
+    loaded: &mut Revisions<'_>,
     field_name: String,
     id: ObjectId,
     sig: &Dictionary,
     signed_ends: &mut HashSet<usize>,
-) -> (DocumentTimestampReport, DocTimestampFacts) {
+) -> Result<(DocumentTimestampReport, DocTimestampFacts), PdfError> {
     let pdf = context.pdf;
-    let signed = context
-        .revisions
-        .and_then(|revisions| signed_revision(pdf, id, sig, revisions))
-        .filter(|_| sig.get(b"SubFilter").and_then(Object::as_name).ok() == Some(b"ETSI.RFC3161"));
+    let signed = match context.revisions {
+        Some(revisions) => signed_revision(pdf, id, sig, revisions, loaded)?,
+        None => None,
+    }
+    .filter(|_| sig.get(b"SubFilter").and_then(Object::as_name).ok() == Some(b"ETSI.RFC3161"));
     let Some(signed) = signed else {
         let report = DocumentTimestampReport {
             field_name,
@@ -51,7 +54,7 @@ pub(crate) fn document_timestamp(
             time: None,
             tsa_not_after: None,
         };
-        return (report, facts);
+        return Ok((report, facts));
     };
     let own_revision = signed_ends.insert(signed.end);
     let (mut timestamp, _) = context
@@ -67,7 +70,8 @@ pub(crate) fn document_timestamp(
             context.doc,
             context.revisions,
             context.nothing_unaccounted,
-        ),
+            loaded,
+        )?,
         covers_whole_file: signed.end == pdf.len(),
     };
     let facts = DocTimestampFacts {
@@ -76,5 +80,5 @@ pub(crate) fn document_timestamp(
         time: report.timestamp.time.map(|t| t.timestamp()),
         tsa_not_after: report.timestamp.tsa_not_after,
     };
-    (report, facts)
+    Ok((report, facts))
 }

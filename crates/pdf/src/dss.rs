@@ -12,6 +12,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use sha2::{Digest, Sha256};
 
 use crate::PdfError;
+use crate::budget::Budget;
 use crate::fields::resolve_dict;
 use crate::incremental::IncrementalUpdate;
 
@@ -47,31 +48,49 @@ fn stream_refs(doc: &Document, dss: &Dictionary, key: &[u8]) -> Vec<ObjectId> {
         .collect()
 }
 
-/// The decoded bytes of a DSS stream.
-fn stream_bytes(doc: &Document, id: ObjectId) -> Option<Vec<u8>> {
-    let stream = doc.get_object(id).and_then(Object::as_stream).ok()?;
-    if stream.dict.has(b"Filter") {
-        stream.decompressed_content().ok()
-    } else {
-        Some(stream.content.clone())
+/// The decoded bytes of a DSS stream, charged to `budget`; `None` when it does not decode.
+/// Only an exhausted budget is an error.
+fn stream_bytes(
+    doc: &Document,
+    id: ObjectId,
+    budget: &mut Budget,
+) -> Result<Option<Vec<u8>>, PdfError> {
+    let Ok(stream) = doc.get_object(id).and_then(Object::as_stream) else {
+        return Ok(None);
+    };
+    if !stream.dict.has(b"Filter") {
+        return Ok(Some(stream.content.clone()));
+    }
+    match budget.decode(stream) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(PdfError::TooComplex) => Err(PdfError::TooComplex),
+        Err(_) => Ok(None),
     }
 }
 
-/// What the file's current DSS holds (decoded DER).
-pub(crate) fn read(doc: &Document) -> ValidationData {
-    let Some(dss) = doc.catalog().ok().and_then(|c| dss_dict(doc, c)) else {
-        return ValidationData::default();
-    };
-    let decoded = |key: &[u8]| -> Vec<Vec<u8>> {
-        stream_refs(doc, dss, key)
-            .into_iter()
-            .filter_map(|id| stream_bytes(doc, id))
-            .collect()
-    };
-    ValidationData {
-        certs: decoded(b"Certs"),
-        crls: decoded(b"CRLs"),
+/// The decoded streams of one DSS array (`/Certs`, `/CRLs`).
+fn decoded(
+    doc: &Document,
+    dss: &Dictionary,
+    key: &[u8],
+    budget: &mut Budget,
+) -> Result<Vec<Vec<u8>>, PdfError> {
+    let mut items = Vec::new();
+    for id in stream_refs(doc, dss, key) {
+        items.extend(stream_bytes(doc, id, budget)?);
     }
+    Ok(items)
+}
+
+/// What the file's current DSS holds (decoded DER), decoded under `budget`.
+pub(crate) fn read(doc: &Document, budget: &mut Budget) -> Result<ValidationData, PdfError> {
+    let Some(dss) = doc.catalog().ok().and_then(|c| dss_dict(doc, c)) else {
+        return Ok(ValidationData::default());
+    };
+    Ok(ValidationData {
+        certs: decoded(doc, dss, b"Certs", budget)?,
+        crls: decoded(doc, dss, b"CRLs", budget)?,
+    })
 }
 
 /// Merges `data` into the DSS: a new DSS dictionary holding the old entries and one new stream
@@ -83,13 +102,14 @@ pub(crate) fn write(
     data: &ValidationData,
 ) -> Result<(), PdfError> {
     let old = dss_dict(doc, catalog).cloned().unwrap_or_default();
+    // The file was loaded within the default budget; its DSS streams get one of their own.
+    let budget = &mut Budget::default();
     let mut dss = Dictionary::new();
     dss.set("Type", Object::Name(b"DSS".to_vec()));
     for (key, items) in [(b"Certs".as_slice(), &data.certs), (b"CRLs", &data.crls)] {
         let existing = stream_refs(doc, &old, key);
-        let mut seen: HashSet<[u8; 32]> = existing
+        let mut seen: HashSet<[u8; 32]> = decoded(doc, &old, key, budget)?
             .iter()
-            .filter_map(|id| stream_bytes(doc, *id))
             .map(|bytes| Sha256::digest(bytes).into())
             .collect();
         let mut refs: Vec<Object> = existing.into_iter().map(Object::Reference).collect();

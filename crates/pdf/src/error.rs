@@ -8,6 +8,9 @@ pub enum PdfError {
     Malformed(String),
     #[error("encrypted PDFs are not supported")]
     Encrypted,
+    /// Its streams decode to more than the budget allows (a decompression bomb, or simply too much).
+    #[error("the PDF's streams decode to more than the allowed budget")]
+    TooComplex,
     #[error("no signature field named {0:?}")]
     FieldNotFound(String),
     #[error("signature field {0:?} is already signed")]

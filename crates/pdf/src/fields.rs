@@ -124,7 +124,7 @@ fn walk(
 
 /// Lists the signature fields of a PDF and whether each holds a signature.
 pub fn signature_fields(pdf: &[u8]) -> Result<Vec<FieldInfo>, PdfError> {
-    let doc = Document::load_mem(pdf)?;
+    let doc = crate::budget::load(pdf, &mut crate::budget::Budget::default())?;
     Ok(signature_fields_of(&doc)
         .into_iter()
         .map(|f| FieldInfo {

@@ -6,13 +6,9 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use crate::PdfError;
 
-/// Loads a PDF for an update, refusing encrypted files.
+/// Loads a PDF for an update, within the default decoding budget, refusing encrypted files.
 pub(crate) fn load(pdf: &[u8]) -> Result<Document, PdfError> {
-    let doc = Document::load_mem(pdf)?;
-    if doc.trailer.get(b"Encrypt").is_ok() || doc.is_encrypted() {
-        return Err(PdfError::Encrypted);
-    }
-    Ok(doc)
+    crate::budget::load(pdf, &mut crate::budget::Budget::default())
 }
 
 /// Offset named by the last `startxref` of the file.

@@ -3,6 +3,8 @@
 //! revision, and verification of every signature and timestamp in a PDF.
 
 mod appearance;
+pub mod bombs;
+mod budget;
 mod cms_build;
 mod cms_check;
 mod doc_timestamp;
@@ -22,6 +24,7 @@ mod timestamp;
 mod verify;
 
 pub use appearance::{Appearance, STATEMENT, malaysia_time};
+pub use budget::{Budget, REQUEST_LIMIT, STREAM_LIMIT, load as load_budgeted};
 pub use doc_timestamp::{
     DOC_TIMESTAMP_RESERVED_BYTES, PendingDocumentTimestamp, add_validation_data,
     prepare_document_timestamp,
@@ -35,9 +38,10 @@ pub use ltv::{
 pub use modifications::ModificationLevel;
 pub use serial::apply_serial;
 pub use sign::{CONTENTS_RESERVED_BYTES, PendingSignature, SignRequest, prepare_signature, sign};
-pub use signature_png::validate_signature_png;
+pub use signature_png::{MAX_PNG_BYTES, validate_signature_png};
 pub use structure::revision_ends;
 pub use timestamp::TimestampReport;
 pub use verify::{
     Report, SignatureReport, Trust, VerifyOptions, pdf_date_unix, verify, verify_with,
+    verify_with_budget,
 };

@@ -11,9 +11,10 @@
 use chrono::{DateTime, Utc};
 use x509_cert::certificate::Certificate;
 
+use crate::budget::Budget;
 use crate::cms_check::{Anchor, CrlInfo};
-use crate::dss;
 use crate::timestamp::{self, TimestampReport};
+use crate::{PdfError, dss};
 
 /// How far a timestamp may precede the signer's claimed time (/M) before it is reported:
 /// clocks differ a little, a signature cannot be timestamped before it was made.
@@ -100,18 +101,23 @@ pub(crate) struct Evidence<'a> {
 }
 
 impl<'a> Evidence<'a> {
-    pub(crate) fn new(doc: &lopdf::Document, anchor: &'a Anchor) -> Self {
-        let data = dss::read(doc);
+    /// Only an exhausted budget is an error.
+    pub(crate) fn new(
+        doc: &lopdf::Document,
+        anchor: &'a Anchor,
+        budget: &mut Budget,
+    ) -> Result<Self, PdfError> {
+        let data = dss::read(doc, budget)?;
         let crls = data
             .crls
             .iter()
             .filter_map(|der| anchor.crl(der).ok())
             .collect();
-        Self {
+        Ok(Self {
             anchor,
             dss_certs: data.certs,
             crls,
-        }
+        })
     }
 
     /// A DSS CRL current at `at` or issued after it.

@@ -5,6 +5,8 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use crate::PdfError;
+use crate::budget::Revisions;
 use crate::incremental::last_startxref;
 
 const MAX_DEPTH: usize = 64;
@@ -175,7 +177,7 @@ pub(crate) fn object_dict(pdf: &[u8], offset: usize, id: (u32, u16)) -> Option<D
     dict_spans(pdf, skip_space(pdf, end))
 }
 
-fn integer_at(pdf: &[u8], span: Range<usize>) -> Option<usize> {
+pub(crate) fn integer_at(pdf: &[u8], span: Range<usize>) -> Option<usize> {
     std::str::from_utf8(pdf.get(span)?)
         .ok()?
         .trim()
@@ -209,6 +211,48 @@ fn section_trailer(pdf: &[u8], xref_at: usize) -> Option<DictSpans<'_>> {
         .parse()
         .ok()?;
     object_dict(pdf, at, (number, generation))
+}
+
+/// A cross-reference section: its trailer (a table's `trailer` dictionary or
+/// the stream's own) and, for a stream, where its data lies.
+pub(crate) struct XrefSection<'a> {
+    pub trailer: DictSpans<'a>,
+    pub stream_data: Option<Range<usize>>,
+}
+
+/// The cross-reference section at `xref_at`. A stream's data is /Length bytes
+/// after `stream` and its end of line when the length is direct, else up to `endstream`.
+pub(crate) fn xref_section(pdf: &[u8], xref_at: usize) -> Option<XrefSection<'_>> {
+    let is_table = pdf.get(skip_space(pdf, xref_at)..)?.starts_with(b"xref");
+    let trailer = section_trailer(pdf, xref_at)?;
+    if is_table {
+        return Some(XrefSection {
+            trailer,
+            stream_data: None,
+        });
+    }
+    let keyword = skip_space(pdf, trailer.end);
+    if !pdf.get(keyword..)?.starts_with(b"stream") {
+        return None;
+    }
+    let mut data = keyword + b"stream".len();
+    if pdf.get(data) == Some(&b'\r') {
+        data += 1;
+    }
+    if pdf.get(data) == Some(&b'\n') {
+        data += 1;
+    }
+    let end = match trailer
+        .only(b"Length")
+        .and_then(|span| integer_at(pdf, span))
+    {
+        Some(length) => data.checked_add(length)?.min(pdf.len()),
+        None => find(pdf, data, b"endstream")?,
+    };
+    Some(XrefSection {
+        trailer,
+        stream_data: Some(data..end),
+    })
 }
 
 /// One revision: where its cross-reference section starts and where it ends.
@@ -293,18 +337,26 @@ pub fn revision_ends(pdf: &[u8]) -> Vec<usize> {
 /// Object numbers that the cross-reference sections of `later` revisions mark free. lopdf
 /// ignores free entries, so an object "deleted" by a later revision still looks present there.
 /// `None` when a section cannot be read: nothing after the signature is then accounted for.
-pub(crate) fn freed_numbers(pdf: &[u8], later: &[Revision]) -> Option<HashSet<u32>> {
+/// Only an exhausted budget is an error.
+pub(crate) fn freed_numbers(
+    pdf: &[u8],
+    later: &[Revision],
+    loaded: &mut Revisions<'_>,
+) -> Result<Option<HashSet<u32>>, PdfError> {
     let mut freed = HashSet::new();
     for revision in later {
         let at = skip_space(pdf, revision.xref_at);
-        if pdf.get(at..)?.starts_with(b"xref") {
-            free_in_table(pdf, at + 4, &mut freed)?;
+        let read = if pdf.get(at..).is_some_and(|p| p.starts_with(b"xref")) {
+            free_in_table(pdf, at + 4, &mut freed)
         } else {
-            free_in_stream(pdf, revision, &mut freed)?;
+            free_in_stream(pdf, revision, &mut freed, loaded)?
+        };
+        if read.is_none() {
+            return Ok(None);
         }
     }
     freed.remove(&0);
-    Some(freed)
+    Ok(Some(freed))
 }
 
 fn free_in_table(pdf: &[u8], mut at: usize, freed: &mut HashSet<u32>) -> Option<()> {
@@ -333,26 +385,40 @@ fn free_in_table(pdf: &[u8], mut at: usize, freed: &mut HashSet<u32>) -> Option<
     }
 }
 
-fn free_in_stream(pdf: &[u8], revision: &Revision, freed: &mut HashSet<u32>) -> Option<()> {
-    let doc = lopdf::Document::load_mem(pdf.get(..revision.end)?).ok()?;
+fn free_in_stream(
+    pdf: &[u8],
+    revision: &Revision,
+    freed: &mut HashSet<u32>,
+    loaded: &mut Revisions<'_>,
+) -> Result<Option<()>, PdfError> {
+    let Some(doc) = loaded.upto(revision.end)? else {
+        return Ok(None);
+    };
     let at = skip_space(pdf, revision.xref_at);
     let number_end = regular_end(pdf, at);
-    let number: u32 = std::str::from_utf8(&pdf[at..number_end])
-        .ok()?
-        .parse()
-        .ok()?;
-    let stream = doc
+    let Some(number) = std::str::from_utf8(&pdf[at..number_end])
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+    else {
+        return Ok(None);
+    };
+    let Some(stream) = doc
         .objects
         .iter()
-        .find(|(id, _)| id.0 == number)?
-        .1
-        .as_stream()
-        .ok()?;
-    let rows = if stream.dict.has(b"Filter") {
-        stream.decompressed_content().ok()?
-    } else {
-        stream.content.clone()
+        .find(|(id, _)| id.0 == number)
+        .and_then(|(_, object)| object.as_stream().ok())
+    else {
+        return Ok(None);
     };
+    let rows = match loaded.budget.decode(stream) {
+        Ok(rows) => rows,
+        Err(PdfError::TooComplex) => return Err(PdfError::TooComplex),
+        Err(_) => return Ok(None),
+    };
+    Ok(free_rows(stream, &rows, freed))
+}
+
+fn free_rows(stream: &lopdf::Stream, rows: &[u8], freed: &mut HashSet<u32>) -> Option<()> {
     let ints = |key: &[u8]| -> Option<Vec<usize>> {
         stream
             .dict
@@ -441,7 +507,11 @@ mod tests {
             eof_end: pdf.len() - 1,
             end: pdf.len(),
         };
-        let freed = freed_numbers(pdf, &[revision]).expect("readable");
+        let mut budget = crate::budget::Budget::default();
+        let mut loaded = Revisions::new(pdf, &mut budget);
+        let freed = freed_numbers(pdf, &[revision], &mut loaded)
+            .expect("within budget")
+            .expect("readable");
         assert_eq!(freed, HashSet::from([5]));
     }
 }

@@ -1,6 +1,7 @@
 //! Verifying every signature of a PDF: byte ranges, CMS, trust, revocation and later changes.
 
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use chrono::DateTime;
 use lopdf::xref::XrefEntry;
@@ -8,6 +9,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 use sha2::{Digest, Sha256};
 
 use crate::PdfError;
+use crate::budget::{Budget, Revisions};
 use crate::cms_check::{Anchor, check_cms};
 use crate::doc_timestamp_check;
 use crate::fields::signature_fields_of;
@@ -78,15 +80,28 @@ pub struct VerifyOptions {
 }
 
 /// Verifies all filled signature fields of `pdf`. Malformed signatures are reported as not
-/// intact; only an unreadable document or unusable trust material is an error.
+/// intact; only an unreadable document, one over the default decoding budget
+/// ([`PdfError::TooComplex`]) or unusable trust material is an error.
 pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
     verify_with(pdf, trust, &VerifyOptions::default())
 }
 
 /// [`verify`], with document timestamps and, when asked, validity as of a later date.
 pub fn verify_with(pdf: &[u8], trust: &Trust, options: &VerifyOptions) -> Result<Report, PdfError> {
+    verify_with_budget(pdf, trust, options, &mut Budget::default())
+}
+
+/// [`verify_with`] on the caller's budget: the file and each of its signed revisions are
+/// loaded once, and every stream decoded on the way (DSS streams included) is charged to it.
+pub fn verify_with_budget(
+    pdf: &[u8],
+    trust: &Trust,
+    options: &VerifyOptions,
+    budget: &mut Budget,
+) -> Result<Report, PdfError> {
     let anchor = Anchor::new(&trust.ca_der, trust.crl_der.as_deref())?;
-    let doc = Document::load_mem(pdf)?;
+    let mut loaded = Revisions::new(pdf, budget);
+    let doc = loaded.whole()?;
     let revisions = structure::revisions(pdf);
     // Bytes after the newest revision belong to no revision, yet a viewer that repairs the
     // file may still show them.
@@ -94,7 +109,7 @@ pub fn verify_with(pdf: &[u8], trust: &Trust, options: &VerifyOptions) -> Result
         .as_ref()
         .and_then(|r| r.first())
         .is_some_and(|newest| pdf[newest.end..].iter().all(u8::is_ascii_whitespace));
-    let evidence = Evidence::new(&doc, &anchor);
+    let evidence = Evidence::new(&doc, &anchor, loaded.budget)?;
     let mut signed_ends = HashSet::new();
     let mut signatures = Vec::new();
     let mut facts = Vec::new();
@@ -114,11 +129,12 @@ pub fn verify_with(pdf: &[u8], trust: &Trust, options: &VerifyOptions) -> Result
             };
             doc_timestamps.push(doc_timestamp_check::document_timestamp(
                 &context,
+                &mut loaded,
                 field.name,
                 value_id,
                 sig,
                 &mut signed_ends,
-            ));
+            )?);
             continue;
         }
         let signing_time = sig
@@ -137,7 +153,12 @@ pub fn verify_with(pdf: &[u8], trust: &Trust, options: &VerifyOptions) -> Result
             long_term: ltv::unassessed(),
         };
         let mut signature_facts = None;
-        let signed = sig.and_then(|sig| signed_revision(pdf, value_id, sig, revisions.as_deref()?));
+        let signed = match (sig, revisions.as_deref()) {
+            (Some(sig), Some(revisions)) => {
+                signed_revision(pdf, value_id, sig, revisions, &mut loaded)?
+            }
+            _ => None,
+        };
         if let Some(signed) = signed {
             // Two signatures over one revision: only the first can be that revision's own.
             let own_revision = signed_ends.insert(signed.end);
@@ -150,7 +171,8 @@ pub fn verify_with(pdf: &[u8], trust: &Trust, options: &VerifyOptions) -> Result
                 &doc,
                 revisions.as_deref(),
                 nothing_unaccounted,
-            );
+                &mut loaded,
+            )?;
             let at = signing_time.as_deref().and_then(pdf_date_unix);
             if let Some(cert) = &outcome.signer {
                 report.trusted = anchor.issued(cert, at);
@@ -198,28 +220,51 @@ pub(crate) struct Signed {
     pub end: usize,
     pub contents: Vec<u8>,
     /// The document as it was signed.
-    pub old: Document,
+    pub old: Rc<Document>,
 }
 
 /// The signed revision of the signature dictionary `sig` (object `id`), when the dictionary is
 /// sound: /ByteRange is [0 a b c], its gap is exactly the /Contents string of this very
 /// dictionary as written in the signed revision (parsed at its cross-reference offset, not
 /// searched for), the signed bytes end where a revision of the file ends, and the dictionary
-/// is the same in the signed revision and in the whole file.
+/// is the same in the signed revision and in the whole file. Only an exhausted budget is an error.
 pub(crate) fn signed_revision(
     pdf: &[u8],
     id: ObjectId,
     sig: &Dictionary,
     revisions: &[Revision],
-) -> Option<Signed> {
+    loaded: &mut Revisions<'_>,
+) -> Result<Option<Signed>, PdfError> {
+    let Some(end) = signed_end(pdf, sig, revisions) else {
+        return Ok(None);
+    };
+    let Some(old) = loaded.upto(end)? else {
+        return Ok(None);
+    };
+    Ok(signed_as_written(pdf, id, sig, end, old))
+}
+
+/// The end of the revision `sig` signs, when its byte range is sound.
+fn signed_end(pdf: &[u8], sig: &Dictionary, revisions: &[Revision]) -> Option<usize> {
     let contents = sig.get(b"Contents").and_then(Object::as_str).ok()?;
     let range = parse_byte_range(sig.get(b"ByteRange").ok()?)?;
     let end = check_range(pdf, range, contents)?;
-    if !revisions.iter().any(|r| end == r.end || end == r.eof_end) {
-        return None;
-    }
+    revisions
+        .iter()
+        .any(|r| end == r.end || end == r.eof_end)
+        .then_some(end)
+}
+
+fn signed_as_written(
+    pdf: &[u8],
+    id: ObjectId,
+    sig: &Dictionary,
+    end: usize,
+    old: Rc<Document>,
+) -> Option<Signed> {
+    let contents = sig.get(b"Contents").and_then(Object::as_str).ok()?;
+    let range = parse_byte_range(sig.get(b"ByteRange").ok()?)?;
     let signed_bytes = &pdf[..end];
-    let old = Document::load_mem(signed_bytes).ok()?;
     let XrefEntry::Normal { offset, generation } = *old.reference_table.get(id.0)? else {
         return None;
     };
@@ -257,13 +302,14 @@ pub(crate) fn modification_after(
     doc: &Document,
     revisions: Option<&[Revision]>,
     nothing_unaccounted: bool,
-) -> ModificationLevel {
+    loaded: &mut Revisions<'_>,
+) -> Result<ModificationLevel, PdfError> {
     if !nothing_unaccounted {
-        ModificationLevel::Other
+        Ok(ModificationLevel::Other)
     } else if signed.end == pdf.len() {
-        ModificationLevel::None
+        Ok(ModificationLevel::None)
     } else {
-        later_changes(pdf, signed, doc, revisions.unwrap_or_default())
+        later_changes(pdf, signed, doc, revisions.unwrap_or_default(), loaded)
     }
 }
 
@@ -273,20 +319,21 @@ fn later_changes(
     signed: &Signed,
     doc: &Document,
     revisions: &[Revision],
-) -> ModificationLevel {
+    loaded: &mut Revisions<'_>,
+) -> Result<ModificationLevel, PdfError> {
     let later: Vec<Revision> = revisions
         .iter()
         .filter(|r| r.eof_end > signed.end)
         .copied()
         .collect();
-    let freed_old_object = match structure::freed_numbers(pdf, &later) {
+    let freed_old_object = match structure::freed_numbers(pdf, &later, loaded)? {
         Some(freed) => signed.old.objects.keys().any(|id| freed.contains(&id.0)),
         None => true,
     };
     if freed_old_object {
-        return ModificationLevel::Other;
+        return Ok(ModificationLevel::Other);
     }
-    modification_level(&signed.old, doc)
+    Ok(modification_level(&signed.old, doc))
 }
 
 /// Exactly four non-negative integers.

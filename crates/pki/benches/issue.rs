@@ -15,7 +15,7 @@ fn issue(c: &mut Criterion) {
     let public_key = signer_key("aisyah").public_key_der().unwrap();
     let request = signer_request(
         "Nur Aisyah binti Abdullah",
-        "900101-14-5678",
+        "HIMS-7Q2KX4MZ9TB3WD5N",
         "a@example.my",
         &public_key,
     );

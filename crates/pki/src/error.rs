@@ -6,7 +6,7 @@
 pub enum Field {
     CommonName,
     Organization,
-    IdNumber,
+    SubjectSerial,
     Email,
     Country,
     CrlUrl,
@@ -18,7 +18,7 @@ impl std::fmt::Display for Field {
         f.write_str(match self {
             Field::CommonName => "common name",
             Field::Organization => "organization",
-            Field::IdNumber => "identity number",
+            Field::SubjectSerial => "subject serialNumber",
             Field::Email => "email address",
             Field::Country => "country code",
             Field::CrlUrl => "CRL URL",

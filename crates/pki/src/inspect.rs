@@ -54,8 +54,8 @@ pub struct CertificateInfo {
     /// Lower-case hex, see [`crate::serial_hex`].
     pub serial_hex: String,
     pub common_name: Option<String>,
-    /// Subject `serialNumber` (the IC or passport number): personal data, do not log.
-    pub id_number: Option<String>,
+    /// Subject `serialNumber` (a signer's pseudonym, see `LeafSubject::Signer`).
+    pub subject_serial: Option<String>,
     /// The first rfc822Name of the subject alternative names.
     pub email: Option<String>,
     pub not_before: DateTime<Utc>,
@@ -71,7 +71,7 @@ impl std::fmt::Debug for CertificateInfo {
         f.debug_struct("CertificateInfo")
             .field("serial_hex", &self.serial_hex)
             .field("common_name", &self.common_name)
-            .field("id_number", &self.id_number.as_ref().map(|_| "<redacted>"))
+            .field("subject_serial", &self.subject_serial)
             .field("email", &self.email)
             .field("not_before", &self.not_before)
             .field("not_after", &self.not_after)
@@ -95,7 +95,7 @@ impl CertificateInfo {
         Ok(Self {
             serial_hex: serial_hex(tbs.serial_number()),
             common_name: subject.common_name()?.map(|cn| cn.value().into_owned()),
-            id_number: subject
+            subject_serial: subject
                 .by_oid::<PrintableStringRef<'_>>(SERIAL_NUMBER)?
                 .map(|id| id.as_str().to_owned()),
             email,

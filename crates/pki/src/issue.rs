@@ -44,8 +44,10 @@ pub enum LeafSubject<'a> {
     Signer {
         /// Full name as on the IC or passport; any Unicode letters.
         name: &'a str,
-        /// IC or passport number, subject `serialNumber` (PrintableString).
-        id_number: &'a str,
+        /// Subject `serialNumber` (PrintableString): a pseudonym that names
+        /// the person without being their IC or passport number, which a
+        /// certificate embedded in a widely shared PDF must not carry.
+        pseudonym: &'a str,
         /// Subject alternative name (rfc822Name).
         email: &'a str,
         /// Subject `C`, two upper-case letters (e.g. "MY"), when wanted.
@@ -155,7 +157,7 @@ pub fn prepare_leaf_certificate(
     let (subject, email) = match request.subject {
         LeafSubject::Signer {
             name,
-            id_number,
+            pseudonym,
             email,
             country,
         } => {
@@ -163,7 +165,7 @@ pub fn prepare_leaf_certificate(
             if let Some(country) = country {
                 attributes.push(Attribute::Country(country));
             }
-            attributes.push(Attribute::SerialNumber(id_number));
+            attributes.push(Attribute::SerialNumber(pseudonym));
             attributes.push(Attribute::CommonName(name));
             (names::build_name(&attributes)?, Some(email))
         }

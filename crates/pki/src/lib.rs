@@ -14,7 +14,7 @@
 //! let key = SignerKeyPair::generate(|buf| rng.fill(buf))?;
 //! let public_key_der = key.public_key_der()?;
 //! let leaf = prepare_leaf_certificate(&ca, &LeafRequest {
-//!     subject: LeafSubject::Signer { name, id_number, email, country: Some("MY") },
+//!     subject: LeafSubject::Signer { name, pseudonym, email, country: Some("MY") },
 //!     public_key_der: &public_key_der,
 //!     serial_random: rng.bytes(),
 //!     crl_url: "https://host/crl",

@@ -29,7 +29,7 @@ impl Attribute<'_> {
         let (oid, value): (ObjectIdentifier, Any) = match *self {
             Attribute::Country(code) => (COUNTRY_NAME, Any::encode_from(&country(code)?)?),
             Attribute::Organization(name) => (ORGANIZATION_NAME, utf8(name, Field::Organization)?),
-            Attribute::SerialNumber(id) => (SERIAL_NUMBER, Any::encode_from(&id_number(id)?)?),
+            Attribute::SerialNumber(id) => (SERIAL_NUMBER, Any::encode_from(&serial_number(id)?)?),
             Attribute::CommonName(name) => (COMMON_NAME, utf8(name, Field::CommonName)?),
         };
         Ok(AttributeTypeAndValue { oid, value })
@@ -72,15 +72,22 @@ fn country(code: &str) -> Result<PrintableStringRef<'_>> {
     PrintableStringRef::new(code).map_err(|_| invalid(Field::Country, "is not printable"))
 }
 
-fn id_number(id: &str) -> Result<PrintableStringRef<'_>> {
+fn serial_number(id: &str) -> Result<PrintableStringRef<'_>> {
     if id.trim().is_empty() {
-        return Err(invalid(Field::IdNumber, "is empty"));
+        return Err(invalid(Field::SubjectSerial, "is empty"));
     }
     if id.len() > MAX_SERIAL_NUMBER_CHARS {
-        return Err(invalid(Field::IdNumber, "is longer than 64 characters"));
+        return Err(invalid(
+            Field::SubjectSerial,
+            "is longer than 64 characters",
+        ));
     }
-    PrintableStringRef::new(id)
-        .map_err(|_| invalid(Field::IdNumber, "has characters outside PrintableString"))
+    PrintableStringRef::new(id).map_err(|_| {
+        invalid(
+            Field::SubjectSerial,
+            "has characters outside PrintableString",
+        )
+    })
 }
 
 /// An email address for an rfc822Name: ASCII only (IA5String), one `@`,

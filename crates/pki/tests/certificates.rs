@@ -19,7 +19,8 @@ use x509_cert::ext::pkix::{
 };
 
 const NAME: &str = "Nur Aisyah binti Abdullah";
-const IC: &str = "900101-14-5678";
+/// What the app puts in subject serialNumber: a keyed pseudonym, never the IC number.
+const PSEUDONYM: &str = "HIMS-7Q2KX4MZ9TB3WD5N";
 const EMAIL: &str = "aisyah@example.my";
 
 fn extension<'a, T>(certificate: &'a Certificate) -> (bool, T)
@@ -74,17 +75,16 @@ fn signer_certificate_carries_every_extension() {
     let ca = SoftwareCa::new("ca");
     let key = signer_key("aisyah");
     let public_key = key.public_key_der().unwrap();
-    let leaf = ca.issue(&signer_request(NAME, IC, EMAIL, &public_key));
+    let leaf = ca.issue(&signer_request(NAME, PSEUDONYM, EMAIL, &public_key));
 
     let info = CertificateInfo::of(&leaf).unwrap();
     assert_eq!(info.common_name.as_deref(), Some(NAME));
-    assert_eq!(info.id_number.as_deref(), Some(IC));
+    assert_eq!(info.subject_serial.as_deref(), Some(PSEUDONYM));
     assert_eq!(info.email.as_deref(), Some(EMAIL));
     assert_eq!(info.public_key_der, public_key);
     assert_eq!(info.not_before, now() - TimeDelta::minutes(5));
     assert_eq!(info.not_after, now() + TimeDelta::days(30));
     assert!(!info.is_ca);
-    assert!(!format!("{info:?}").contains(IC));
     assert!(info.is_valid_at(now()) && !info.is_valid_at(now() + TimeDelta::days(31)));
 
     let (critical, constraints) = extension::<BasicConstraints>(&leaf);
@@ -125,7 +125,7 @@ fn openssl_chains_signer_and_system_certificates_to_the_ca() {
     let ca = SoftwareCa::new("ca");
     let signer_public = signer_key("aisyah").public_key_der().unwrap();
     let system_public = signer_key("system").public_key_der().unwrap();
-    let signer = ca.issue(&signer_request(NAME, IC, EMAIL, &signer_public));
+    let signer = ca.issue(&signer_request(NAME, PSEUDONYM, EMAIL, &signer_public));
     let system = ca.issue(&LeafRequest {
         subject: LeafSubject::System {
             email: Some("no-reply@esign.example.my"),
@@ -134,7 +134,7 @@ fn openssl_chains_signer_and_system_certificates_to_the_ca() {
     });
     let system_info = CertificateInfo::of(&system).unwrap();
     assert_eq!(system_info.common_name.as_deref(), Some(SYSTEM_COMMON_NAME));
-    assert_eq!(system_info.id_number, None);
+    assert_eq!(system_info.subject_serial, None);
 
     let openssl = Openssl::new();
     let ca_pem = openssl.write_certificate("ca.pem", &ca.certificate);
@@ -216,7 +216,7 @@ fn utf8_name_with_diacritics_round_trips_through_pem_der_and_openssl() {
 fn tampered_signature_or_tbs_fails_the_check() {
     let ca = SoftwareCa::new("ca");
     let public_key = signer_key("aisyah").public_key_der().unwrap();
-    let leaf = ca.issue(&signer_request(NAME, IC, EMAIL, &public_key));
+    let leaf = ca.issue(&signer_request(NAME, PSEUDONYM, EMAIL, &public_key));
     let der = certificate_to_der(&leaf).unwrap();
     let issuer = IssuerKey::from_certificate(&ca.certificate).unwrap();
     verify_certificate_signature(&leaf, &issuer).unwrap();
@@ -270,7 +270,7 @@ fn finish_refuses_a_signature_from_the_wrong_key_or_garbage() {
     let ca = SoftwareCa::new("ca");
     let intruder = SoftwareCa::new("intruder");
     let public_key = signer_key("aisyah").public_key_der().unwrap();
-    let request = signer_request(NAME, IC, EMAIL, &public_key);
+    let request = signer_request(NAME, PSEUDONYM, EMAIL, &public_key);
 
     let pending = prepare_leaf_certificate(&ca.certificate, &request).unwrap();
     let wrong = intruder.sign(pending.tbs());
@@ -301,7 +301,7 @@ fn serials_are_positive_and_carry_all_sixteen_random_bytes() {
     ] {
         let leaf = ca.issue(&LeafRequest {
             serial_random: random,
-            ..signer_request(NAME, IC, EMAIL, &public_key)
+            ..signer_request(NAME, PSEUDONYM, EMAIL, &public_key)
         });
         let serial = leaf.tbs_certificate().serial_number();
         let der = serial.to_der().unwrap();
@@ -322,7 +322,7 @@ fn serials_are_positive_and_carry_all_sixteen_random_bytes() {
     }
     let zero = LeafRequest {
         serial_random: [0; 16],
-        ..signer_request(NAME, IC, EMAIL, &public_key)
+        ..signer_request(NAME, PSEUDONYM, EMAIL, &public_key)
     };
     let error = prepare_leaf_certificate(&ca.certificate, &zero).unwrap_err();
     assert!(matches!(
@@ -341,25 +341,25 @@ fn bad_inputs_are_typed_errors_that_do_not_echo_the_value() {
     let long_name = "A".repeat(65);
     let cases: [(LeafRequest<'_>, Field); 6] = [
         (
-            signer_request("", IC, EMAIL, &public_key),
+            signer_request("", PSEUDONYM, EMAIL, &public_key),
             Field::CommonName,
         ),
         (
-            signer_request(&long_name, IC, EMAIL, &public_key),
+            signer_request(&long_name, PSEUDONYM, EMAIL, &public_key),
             Field::CommonName,
         ),
         (
-            signer_request(NAME, "900101_14*5678", EMAIL, &public_key),
-            Field::IdNumber,
+            signer_request(NAME, "HIMS_7Q2K*X4MZ", EMAIL, &public_key),
+            Field::SubjectSerial,
         ),
         (
-            signer_request(NAME, IC, "aisyah at example.my", &public_key),
+            signer_request(NAME, PSEUDONYM, "aisyah at example.my", &public_key),
             Field::Email,
         ),
         (
             LeafRequest {
                 crl_url: "ftp://host/crl",
-                ..signer_request(NAME, IC, EMAIL, &public_key)
+                ..signer_request(NAME, PSEUDONYM, EMAIL, &public_key)
             },
             Field::CrlUrl,
         ),
@@ -367,28 +367,28 @@ fn bad_inputs_are_typed_errors_that_do_not_echo_the_value() {
             LeafRequest {
                 subject: LeafSubject::Signer {
                     name: NAME,
-                    id_number: IC,
+                    pseudonym: PSEUDONYM,
                     email: EMAIL,
                     country: Some("my"),
                 },
-                ..signer_request(NAME, IC, EMAIL, &public_key)
+                ..signer_request(NAME, PSEUDONYM, EMAIL, &public_key)
             },
             Field::Country,
         ),
     ];
     for (request, field) in cases {
-        assert!(!format!("{request:?}").contains("900101"), "{request:?}");
+        assert!(!format!("{request:?}").contains(NAME), "{request:?}");
         let error = prepare_leaf_certificate(&ca.certificate, &request).unwrap_err();
         assert!(
             matches!(error, PkiError::InvalidInput { field: f, .. } if f == field),
             "{error:?}"
         );
-        assert!(!error.to_string().contains("900101"), "{error}");
+        assert!(!error.to_string().contains("HIMS_7Q2K"), "{error}");
     }
 
     let expired = LeafRequest {
         not_after: now(),
-        ..signer_request(NAME, IC, EMAIL, &public_key)
+        ..signer_request(NAME, PSEUDONYM, EMAIL, &public_key)
     };
     assert!(matches!(
         prepare_leaf_certificate(&ca.certificate, &expired),
@@ -396,7 +396,7 @@ fn bad_inputs_are_typed_errors_that_do_not_echo_the_value() {
     ));
     let outlives_ca = LeafRequest {
         not_after: now() + chrono::TimeDelta::days(365 * 21),
-        ..signer_request(NAME, IC, EMAIL, &public_key)
+        ..signer_request(NAME, PSEUDONYM, EMAIL, &public_key)
     };
     assert!(matches!(
         prepare_leaf_certificate(&ca.certificate, &outlives_ca),
@@ -404,7 +404,7 @@ fn bad_inputs_are_typed_errors_that_do_not_echo_the_value() {
     ));
     let not_a_key = LeafRequest {
         public_key_der: b"junk",
-        ..signer_request(NAME, IC, EMAIL, &public_key)
+        ..signer_request(NAME, PSEUDONYM, EMAIL, &public_key)
     };
     assert!(matches!(
         prepare_leaf_certificate(&ca.certificate, &not_a_key),
@@ -429,7 +429,7 @@ fn high_s_signatures_as_kms_returns_them_are_accepted() {
     let ca_pem = openssl.write_certificate("ca.pem", &ca.certificate);
     let pending = prepare_leaf_certificate(
         &ca.certificate,
-        &signer_request(NAME, IC, EMAIL, &public_key),
+        &signer_request(NAME, PSEUDONYM, EMAIL, &public_key),
     )
     .unwrap();
     let low = p256::ecdsa::Signature::from_der(&ca.sign(pending.tbs())).unwrap();

@@ -31,6 +31,13 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 const SERIAL_PAGE: &str = r#"{% extends "head.html" %}
 {% block title %}Semakan eSPA / eSPA verification — {{ r.serial }}{% endblock %}
 {% block body %}
+{% if not r.details %}
+<p>No. siri ini wujud dalam rekod kami. Imbas kod QR pada dokumen untuk butiran dan semakan tandatangan. / This serial is in our records. Scan the QR code on the document for its details and signature check.</p>
+<table>
+<tr><th>No. Siri eSPA / Serial</th><td>{{ r.serial }}</td></tr>
+<tr><th>Status</th><td>{{ r.state }}</td></tr>
+</table>
+{% else %}
 <p class="{{ 'ok' if r.all_valid else 'bad' }}">{% if r.all_valid %}Semua tandatangan sah / All signatures are valid{% else %}Terdapat tandatangan yang tidak sah / Some signatures are not valid{% endif %}</p>
 <table>
 <tr><th>No. Siri eSPA / Serial</th><td>{{ r.serial }}</td></tr>
@@ -48,6 +55,7 @@ const SERIAL_PAGE: &str = r#"{% extends "head.html" %}
 <td class="{{ 'ok' if s.valid else 'bad' }}">{% if s.valid %}Sah / Valid{% elif s.revoked %}Dibatalkan / Revoked{% elif not s.intact %}Rosak / Altered{% else %}Tidak sah / Not valid{% endif %}</td></tr>
 {% else %}<tr><td colspan="4">Tiada tandatangan / No signatures</td></tr>{% endfor %}
 </table>
+{% endif %}
 {% endblock %}"#;
 
 const UPLOAD_PAGE: &str = r#"{% extends "head.html" %}
@@ -74,6 +82,23 @@ const UPLOAD_PAGE: &str = r#"{% extends "head.html" %}
 {% else %}<tr><td colspan="4">Tiada tandatangan / No signatures</td></tr>{% endfor %}
 </table>
 {% endblock %}"#;
+
+/// The verify pages' Content-Security-Policy: nothing but our stylesheet,
+/// the page's own inline style (by hash) and the form posting back here;
+/// no script at all, and no framing.
+pub static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let style = HEAD
+        .split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map_or("", |(style, _)| style);
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(style));
+    format!(
+        "default-src 'none'; style-src 'self' 'sha256-{hash}'; form-action 'self'; \
+         base-uri 'none'; frame-ancestors 'none'"
+    )
+});
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();

@@ -530,10 +530,15 @@ fn stat_cpu(path: &str) -> Option<Duration> {
 }
 
 /// The peak resident set (VmHWM) of process `pid`, in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn peak_rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "VmHWM:")
+}
+
+/// A `kB` field of /proc/<pid>/status (`VmRSS:`, `VmHWM:`).
+pub(crate) fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

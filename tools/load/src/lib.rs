@@ -3,6 +3,7 @@
 //! parameters on this machine, and counts the expiry sweep's reads at scale.
 //! Figures are printed as `key value` lines for the scripts.
 
+pub mod bombs;
 pub mod ceremony;
 pub mod floor;
 mod http;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use hims_load::{ceremony, floor, sweep};
+use hims_load::{bombs, ceremony, floor, sweep};
 
 #[derive(Parser)]
 #[command(about)]
@@ -37,6 +37,14 @@ enum Command {
         /// Seconds the floor is measured for (0: skip it).
         #[arg(long, default_value_t = 5.0)]
         floor_secs: f64,
+    },
+    /// Four decompression bombs at once against `POST /verify` (issue 13's goal).
+    Bombs {
+        #[arg(long, env = "HIMS_LOAD_URL")]
+        url: String,
+        /// The server's pid, for its idle and peak RSS.
+        #[arg(long)]
+        server_pid: u32,
     },
     /// PIN verifications per second with the product's Argon2 parameters.
     Argon2 {
@@ -84,6 +92,7 @@ async fn main() -> std::process::ExitCode {
                 Err(e) => Err(e),
             }
         }
+        Command::Bombs { url, server_pid } => bombs::run(&url, server_pid).await,
         Command::Argon2 { threads, secs } => {
             floor::measure(threads, Duration::from_secs_f64(secs)).map(|f| f.print())
         }

@@ -22,7 +22,7 @@ async fn two_agreements_are_signed_end_to_end_over_http() {
     let settings = Settings::local(&url, "smoke-portal-token", "smoke-ekyc-secret");
     let runtime = LocalRuntime::open(dir.path(), settings, Arc::new(SystemClock), Arc::new(OsRng))
         .expect("runtime");
-    let router = runtime.router();
+    let router = runtime.router(hims_esign::local::OutboxAccess::Open);
     let _deliverer = runtime.spawn_deliverer(Duration::from_secs(5));
     tokio::spawn(async move { axum::serve(listener, router).await });
 

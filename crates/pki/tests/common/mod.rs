@@ -75,19 +75,19 @@ pub fn signer_key(seed: &str) -> SignerKeyPair {
 
 pub fn signer_request<'a>(
     name: &'a str,
-    id_number: &'a str,
+    pseudonym: &'a str,
     email: &'a str,
     public_key_der: &'a [u8],
 ) -> LeafRequest<'a> {
     LeafRequest {
         subject: LeafSubject::Signer {
             name,
-            id_number,
+            pseudonym,
             email,
             country: Some("MY"),
         },
         public_key_der,
-        serial_random: seeded(&format!("serial/{id_number}")),
+        serial_random: seeded(&format!("serial/{pseudonym}")),
         crl_url: CRL_URL,
         now: now(),
         not_after: now() + chrono::TimeDelta::days(30),
