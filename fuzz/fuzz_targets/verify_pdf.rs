@@ -13,7 +13,12 @@ const FUZZ_BUDGET: usize = 4 * 1024 * 1024;
 fuzz_target!(|data: &[u8]| {
     let pki = hims_fuzz::pki();
     let mut budget = Budget::new(FUZZ_BUDGET);
-    let result = hims_pdf::verify_with_budget(data, &pki.trust(), &mut budget);
+    let result = hims_pdf::verify_with_budget(
+        data,
+        &pki.trust(),
+        &hims_pdf::VerifyOptions::default(),
+        &mut budget,
+    );
     assert!(
         budget.decoded() <= FUZZ_BUDGET,
         "decoded {} bytes over a budget of {FUZZ_BUDGET}",

@@ -6,7 +6,9 @@
 
 mod common;
 
-use hims_pdf::{Budget, PdfError, REQUEST_LIMIT, STREAM_LIMIT, Trust, bombs, verify_with_budget};
+use hims_pdf::{
+    Budget, PdfError, REQUEST_LIMIT, STREAM_LIMIT, Trust, VerifyOptions, bombs, verify_with_budget,
+};
 
 const MIB: usize = 1024 * 1024;
 const GIB: usize = 1024 * MIB;
@@ -21,7 +23,7 @@ fn trust() -> Trust {
 
 fn verify_bomb(pdf: &[u8], trust: &Trust) -> (Result<hims_pdf::Report, PdfError>, usize) {
     let mut budget = Budget::default();
-    let result = verify_with_budget(pdf, trust, &mut budget);
+    let result = verify_with_budget(pdf, trust, &VerifyOptions::default(), &mut budget);
     assert!(
         budget.decoded() <= REQUEST_LIMIT,
         "decoded {}",

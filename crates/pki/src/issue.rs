@@ -31,6 +31,8 @@ pub const CA_COUNTRY: &str = "MY";
 pub const CA_VALIDITY_YEARS: u32 = 20;
 /// Common name of the system's own leaf (signs certificates of completion).
 pub const SYSTEM_COMMON_NAME: &str = "HIMS eSPA Sistem";
+/// Common name of the timestamp authority's certificate.
+pub const TSA_COMMON_NAME: &str = "HIMS eSPA Timestamp Authority";
 /// notBefore is backdated by this much, so a relying party whose clock is a
 /// little behind ours does not see a "not yet valid" certificate.
 pub const CLOCK_SKEW_ALLOWANCE: TimeDelta = TimeDelta::minutes(5);
@@ -180,6 +182,51 @@ pub fn prepare_leaf_certificate(
         issuer: ca.tbs_certificate().subject().clone(),
         authority_key_id: authority_key_id(ca)?,
         email: email.map(names::email).transpose()?,
+        crl_url: names::crl_url(request.crl_url)?,
+    };
+    let spki = spki_of(&subject_key)?;
+    prepare(
+        profile,
+        request.serial_random,
+        request.now,
+        request.not_after,
+        spki,
+        IssuerKey::from_certificate(ca)?,
+    )
+}
+
+/// Everything the timestamp authority's certificate needs besides the CA.
+#[derive(Debug, Clone, Copy)]
+pub struct TsaRequest<'a> {
+    /// The TSA key's SubjectPublicKeyInfo DER (P-256; KMS `GetPublicKey`).
+    pub public_key_der: &'a [u8],
+    pub serial_random: [u8; SERIAL_RANDOM_BYTES],
+    pub crl_url: &'a str,
+    pub now: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+}
+
+/// The timestamp authority's certificate issued by `ca`: keyUsage
+/// digitalSignature, extendedKeyUsage timeStamping (critical), a CRL
+/// distribution point, and no other purpose.
+pub fn prepare_tsa_certificate(
+    ca: &Certificate,
+    request: &TsaRequest<'_>,
+) -> Result<PendingCertificate> {
+    let subject_key = IssuerKey::from_spki_der(request.public_key_der)?;
+    let ca_not_after = time::from_x509(&ca.tbs_certificate().validity().not_after)?;
+    if request.not_after > ca_not_after {
+        return Err(PkiError::InvalidValidity);
+    }
+    let subject = names::build_name(&[
+        Attribute::Country(CA_COUNTRY),
+        Attribute::Organization(CA_ORGANIZATION),
+        Attribute::CommonName(TSA_COMMON_NAME),
+    ])?;
+    let profile = Profile::Tsa {
+        subject,
+        issuer: ca.tbs_certificate().subject().clone(),
+        authority_key_id: authority_key_id(ca)?,
         crl_url: names::crl_url(request.crl_url)?,
     };
     let spki = spki_of(&subject_key)?;

@@ -46,8 +46,8 @@ pub use inspect::{
 };
 pub use issue::{
     CA_COMMON_NAME, CA_COUNTRY, CA_ORGANIZATION, CA_VALIDITY_YEARS, CLOCK_SKEW_ALLOWANCE,
-    LeafRequest, LeafSubject, PendingCertificate, SYSTEM_COMMON_NAME, prepare_ca_certificate,
-    prepare_leaf_certificate,
+    LeafRequest, LeafSubject, PendingCertificate, SYSTEM_COMMON_NAME, TSA_COMMON_NAME, TsaRequest,
+    prepare_ca_certificate, prepare_leaf_certificate, prepare_tsa_certificate,
 };
 pub use issuer_key::IssuerKey;
 pub use profile::ID_KP_DOCUMENT_SIGNING;

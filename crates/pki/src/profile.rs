@@ -1,7 +1,7 @@
 //! The two certificate profiles this CA issues, as x509-cert `BuilderProfile`s.
 
 use const_oid::ObjectIdentifier;
-use const_oid::db::rfc5280::ID_KP_EMAIL_PROTECTION;
+use const_oid::db::rfc5280::{ID_KP_EMAIL_PROTECTION, ID_KP_TIME_STAMPING};
 use der::asn1::{Ia5String, OctetString};
 use spki::SubjectPublicKeyInfoRef;
 use x509_cert::builder::profile::BuilderProfile;
@@ -31,19 +31,28 @@ pub(crate) enum Profile {
         email: Option<Ia5String>,
         crl_url: Ia5String,
     },
+    /// The timestamp authority's certificate: timeStamping only (RFC 3161 2.3).
+    Tsa {
+        subject: Name,
+        issuer: Name,
+        authority_key_id: OctetString,
+        crl_url: Ia5String,
+    },
 }
 
 impl BuilderProfile for Profile {
     fn get_issuer(&self, subject: &Name) -> Name {
         match self {
             Profile::Ca { .. } => subject.clone(),
-            Profile::Leaf { issuer, .. } => issuer.clone(),
+            Profile::Leaf { issuer, .. } | Profile::Tsa { issuer, .. } => issuer.clone(),
         }
     }
 
     fn get_subject(&self) -> Name {
         match self {
-            Profile::Ca { subject } | Profile::Leaf { subject, .. } => subject.clone(),
+            Profile::Ca { subject }
+            | Profile::Leaf { subject, .. }
+            | Profile::Tsa { subject, .. } => subject.clone(),
         }
     }
 
@@ -94,22 +103,51 @@ impl BuilderProfile for Profile {
                     let san = SubjectAltName(vec![GeneralName::Rfc822Name(email.clone())]);
                     extensions.push(san.to_extension(subject, &extensions)?);
                 }
-                let crl = CrlDistributionPoints(vec![DistributionPoint {
-                    distribution_point: Some(DistributionPointName::FullName(vec![
-                        GeneralName::UniformResourceIdentifier(crl_url.clone()),
-                    ])),
-                    reasons: None,
-                    crl_issuer: None,
-                }]);
-                extensions.push(crl.to_extension(subject, &extensions)?);
-                let aki = AuthorityKeyIdentifier {
-                    key_identifier: Some(authority_key_id.clone()),
-                    ..Default::default()
+                push_crl_and_aki(&mut extensions, subject, crl_url, authority_key_id)?;
+            }
+            Profile::Tsa {
+                authority_key_id,
+                crl_url,
+                ..
+            } => {
+                let constraints = BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
                 };
-                extensions.push(aki.to_extension(subject, &extensions)?);
+                extensions.push(constraints.to_extension(subject, &extensions)?);
+                let usage = KeyUsage(KeyUsages::DigitalSignature.into());
+                extensions.push(usage.to_extension(subject, &extensions)?);
+                // RFC 3161 2.3: the TSA's certificate holds only timeStamping, critical.
+                let mut purposes = ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING])
+                    .to_extension(subject, &extensions)?;
+                purposes.critical = true;
+                extensions.push(purposes);
+                push_crl_and_aki(&mut extensions, subject, crl_url, authority_key_id)?;
             }
         }
         extensions.push(ski.to_extension(subject, &extensions)?);
         Ok(extensions)
     }
+}
+
+fn push_crl_and_aki(
+    extensions: &mut Vec<Extension>,
+    subject: &Name,
+    crl_url: &Ia5String,
+    authority_key_id: &OctetString,
+) -> x509_cert::builder::Result<()> {
+    let crl = CrlDistributionPoints(vec![DistributionPoint {
+        distribution_point: Some(DistributionPointName::FullName(vec![
+            GeneralName::UniformResourceIdentifier(crl_url.clone()),
+        ])),
+        reasons: None,
+        crl_issuer: None,
+    }]);
+    extensions.push(crl.to_extension(subject, extensions)?);
+    let aki = AuthorityKeyIdentifier {
+        key_identifier: Some(authority_key_id.clone()),
+        ..Default::default()
+    };
+    extensions.push(aki.to_extension(subject, extensions)?);
+    Ok(())
 }
