@@ -1,12 +1,14 @@
 //! Detached CMS SignedData for PAdES (ETSI.CAdES.detached): SHA-256, ECDSA P-256,
 //! signed attributes contentType, messageDigest and signingCertificateV2; no signing-time.
+//! The signature timestamp (PAdES B-T) is added afterwards as the unsigned attribute
+//! id-aa-signatureTimeStampToken, over the SignerInfo's signature value.
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
     CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
 };
-use const_oid::db::{rfc5911, rfc5912};
+use const_oid::db::{rfc3161, rfc5911, rfc5912};
 use der::asn1::{OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence};
 use p256::ecdsa::{DerSignature, SigningKey};
@@ -60,13 +62,49 @@ pub(crate) fn parse_certificate(der_bytes: &[u8]) -> Result<Certificate, PdfErro
     Certificate::from_der(der_bytes).map_err(|e| PdfError::Certificate(e.to_string()))
 }
 
-/// Signs `content_digest` (SHA-256 of the byte ranges) and returns the DER ContentInfo.
+/// A signed CMS SignedData whose SignerInfo may still gain its signature timestamp.
+pub(crate) struct SignedCms {
+    signed_data: SignedData,
+    signer_info: SignerInfo,
+}
+
+impl SignedCms {
+    /// The SignerInfo's signature value: what a signature timestamp covers.
+    pub(crate) fn signature_value(&self) -> &[u8] {
+        self.signer_info.signature.as_bytes()
+    }
+
+    /// The DER ContentInfo, with `timestamp_token` (a DER TimeStampToken) as the unsigned
+    /// attribute id-aa-signatureTimeStampToken when given.
+    pub(crate) fn to_der(&self, timestamp_token: Option<&[u8]>) -> Result<Vec<u8>, PdfError> {
+        let mut signer_info = self.signer_info.clone();
+        if let Some(token) = timestamp_token {
+            let token = Any::from_der(token)
+                .map_err(|e| PdfError::Timestamp(format!("token is not DER: {e}")))?;
+            signer_info.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute(
+                rfc3161::ID_AA_TIME_STAMP_TOKEN,
+                token,
+            )?])?);
+        }
+        let signed_data = SignedData {
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
+            ..self.signed_data.clone()
+        };
+        let content_info = ContentInfo {
+            content_type: rfc5911::ID_SIGNED_DATA,
+            content: Any::encode_from(&signed_data)?,
+        };
+        Ok(content_info.to_der()?)
+    }
+}
+
+/// Signs `content_digest` (SHA-256 of the byte ranges) for the signer's certificate.
 pub(crate) fn signed_data(
     content_digest: &[u8],
     signer_cert_der: &[u8],
     chain_der: &[Vec<u8>],
     pkcs8_key: &Zeroizing<Vec<u8>>,
-) -> Result<Vec<u8>, PdfError> {
+) -> Result<SignedCms, PdfError> {
     let signer = parse_certificate(signer_cert_der)?;
     let tbs = signer.tbs_certificate();
 
@@ -128,13 +166,12 @@ pub(crate) fn signed_data(
         },
         certificates: Some(CertificateSet(SetOfVec::try_from(certificates)?)),
         crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info.clone()])?),
     };
-    let content_info = ContentInfo {
-        content_type: rfc5911::ID_SIGNED_DATA,
-        content: Any::encode_from(&signed_data)?,
-    };
-    Ok(content_info.to_der()?)
+    Ok(SignedCms {
+        signed_data,
+        signer_info,
+    })
 }
 
 /// The key exists only inside this call; `SigningKey` zeroizes itself on drop.

@@ -2,7 +2,7 @@
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
-use const_oid::db::{rfc5911, rfc5912};
+use const_oid::db::{rfc3161, rfc5911, rfc5912};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode, SliceReader};
 use p256::ecdsa::{DerSignature, VerifyingKey};
@@ -21,6 +21,10 @@ pub(crate) struct CmsOutcome {
     pub signer: Option<Certificate>,
     /// Digest, ECDSA signature and signingCertificateV2 all check out.
     pub valid: bool,
+    /// The SignerInfo's signature value (what a signature timestamp covers).
+    pub signature_value: Vec<u8>,
+    /// DER values of the unsigned attribute id-aa-signatureTimeStampToken.
+    pub timestamp_tokens: Vec<Vec<u8>>,
 }
 
 fn key_of(cert: &Certificate) -> Option<VerifyingKey> {
@@ -53,6 +57,8 @@ pub(crate) fn check_cms(contents: &[u8], digest: &[u8]) -> CmsOutcome {
     let invalid = CmsOutcome {
         signer: None,
         valid: false,
+        signature_value: Vec::new(),
+        timestamp_tokens: Vec::new(),
     };
     let Some(signed_data) = parse_signed_data(contents) else {
         return invalid;
@@ -118,9 +124,19 @@ pub(crate) fn check_cms(contents: &[u8], digest: &[u8]) -> CmsOutcome {
         )
     })()
     .unwrap_or(false);
+    let timestamp_tokens = info
+        .unsigned_attrs
+        .iter()
+        .flat_map(|attrs| attrs.iter())
+        .filter(|a| a.oid == rfc3161::ID_AA_TIME_STAMP_TOKEN)
+        .flat_map(|a| a.values.iter())
+        .filter_map(|v| v.to_der().ok())
+        .collect();
     CmsOutcome {
         signer: Some(signer),
         valid,
+        signature_value: info.signature.as_bytes().to_vec(),
+        timestamp_tokens,
     }
 }
 
@@ -131,6 +147,20 @@ fn parse_signed_data(contents: &[u8]) -> Option<SignedData> {
         return None;
     }
     content_info.content.decode_as().ok()
+}
+
+/// A CRL of the trusted CA, its signature checked. Times are seconds since the epoch.
+#[derive(Debug, Clone)]
+pub(crate) struct CrlInfo {
+    pub next_update: Option<i64>,
+    pub revoked_serials: Vec<Vec<u8>>,
+}
+
+impl CrlInfo {
+    pub(crate) fn lists(&self, cert: &Certificate) -> bool {
+        let serial = cert.tbs_certificate().serial_number().as_bytes();
+        self.revoked_serials.iter().any(|s| s.as_slice() == serial)
+    }
 }
 
 /// The trust anchor and, optionally, its current revocation list.
@@ -145,32 +175,38 @@ impl Anchor {
         let ca = Certificate::from_der(ca_der).map_err(|e| PdfError::Certificate(e.to_string()))?;
         let ca_key =
             key_of(&ca).ok_or_else(|| PdfError::Certificate("CA key is not ECDSA P-256".into()))?;
-        let revoked_serials = match crl_der {
-            None => None,
-            Some(der_bytes) => {
-                let crl = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der_bytes)
-                    .map_err(|e| PdfError::Crl(e.to_string()))?;
-                let tbs = crl.tbs_cert_list.to_der()?;
-                if crl.tbs_cert_list.issuer != *ca.tbs_certificate().subject()
-                    || crl.signature_algorithm.oid != rfc5912::ECDSA_WITH_SHA_256
-                    || !ecdsa_ok(&ca_key, &tbs, crl.signature.raw_bytes())
-                {
-                    return Err(PdfError::Crl("not signed by the trusted CA".into()));
-                }
-                Some(
-                    crl.tbs_cert_list
-                        .revoked_certificates
-                        .iter()
-                        .flatten()
-                        .map(|r| r.serial_number.as_bytes().to_vec())
-                        .collect(),
-                )
-            }
-        };
-        Ok(Self {
+        let mut anchor = Self {
             ca,
             ca_key,
-            revoked_serials,
+            revoked_serials: None,
+        };
+        if let Some(der_bytes) = crl_der {
+            anchor.revoked_serials = Some(anchor.crl(der_bytes)?.revoked_serials);
+        }
+        Ok(anchor)
+    }
+
+    /// A CRL signed by the CA, with its dates and the serials it lists.
+    pub(crate) fn crl(&self, der_bytes: &[u8]) -> Result<CrlInfo, PdfError> {
+        let crl = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der_bytes)
+            .map_err(|e| PdfError::Crl(e.to_string()))?;
+        let tbs = crl.tbs_cert_list.to_der()?;
+        if crl.tbs_cert_list.issuer != *self.ca.tbs_certificate().subject()
+            || crl.signature_algorithm.oid != rfc5912::ECDSA_WITH_SHA_256
+            || !ecdsa_ok(&self.ca_key, &tbs, crl.signature.raw_bytes())
+        {
+            return Err(PdfError::Crl("not signed by the trusted CA".into()));
+        }
+        let unix = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
+        Ok(CrlInfo {
+            next_update: crl.tbs_cert_list.next_update.as_ref().map(unix),
+            revoked_serials: crl
+                .tbs_cert_list
+                .revoked_certificates
+                .iter()
+                .flatten()
+                .map(|r| r.serial_number.as_bytes().to_vec())
+                .collect(),
         })
     }
 

@@ -28,6 +28,8 @@ pub enum PdfError {
     BadSerial,
     #[error("the QR code could not be built: {0}")]
     Qr(String),
+    #[error("the timestamp token cannot be used: {0}")]
+    Timestamp(String),
     #[error("ASN.1 encoding failed: {0}")]
     Der(#[from] der::Error),
 }

@@ -6,14 +6,18 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::appearance::{Appearance, STATEMENT, appearance_stream, malaysia_time};
+use crate::cms_build::SignedCms;
+use crate::dss::{self, ValidationData};
 use crate::fields::{SigField, acroform, signature_fields_of};
 use crate::incremental::{IncrementalUpdate, load};
+use crate::placeholder::{self, Slots};
 use crate::signature_png::decode_signature_png;
 use crate::{PdfError, cms_build};
 
-/// Bytes reserved for the CMS blob in /Contents (written as twice as many hex digits).
+/// Bytes reserved for the CMS blob in /Contents (written as twice as many hex digits): the
+/// signer's certificate and chain (about 1.5 KiB) plus a signature timestamp token with the
+/// TSA's certificate and chain (about 2.5 KiB), with room for longer chains.
 pub const CONTENTS_RESERVED_BYTES: usize = 16 * 1024;
-const BYTE_RANGE_SLOT: usize = 40;
 
 /// Everything needed to sign one field. The key is PKCS#8 DER and is parsed only inside `sign`.
 pub struct SignRequest {
@@ -62,8 +66,60 @@ fn rect_size(widget: &Dictionary) -> Result<(f32, f32), PdfError> {
     }
 }
 
-/// Signs `req.field_name`, returning the previous bytes followed by one incremental update.
+/// One signature prepared in its incremental update: the bytes are final except /Contents,
+/// which waits for the signature timestamp (or for none, at level B-B).
+pub struct PendingSignature {
+    out: Vec<u8>,
+    slots: Slots,
+    cms: SignedCms,
+}
+
+impl PendingSignature {
+    /// The CMS signature value: the data the signature timestamp is asked for.
+    pub fn signature_value(&self) -> &[u8] {
+        self.cms.signature_value()
+    }
+
+    /// SHA-256 of the signature value: the message imprint of the timestamp request.
+    pub fn timestamp_imprint(&self) -> [u8; 32] {
+        Sha256::digest(self.cms.signature_value()).into()
+    }
+
+    /// Embeds the CMS with `timestamp_token` (a DER RFC 3161 TimeStampToken over
+    /// [`Self::signature_value`]) as id-aa-signatureTimeStampToken: PAdES B-T, or B-LT when the
+    /// update carries a DSS. The token's imprint is checked first.
+    pub fn finish(self, timestamp_token: &[u8]) -> Result<Vec<u8>, PdfError> {
+        crate::timestamp::check_imprint(timestamp_token, self.cms.signature_value())?;
+        self.embed(Some(timestamp_token))
+    }
+
+    /// Embeds the CMS without a timestamp: PAdES B-B.
+    pub fn finish_without_timestamp(self) -> Result<Vec<u8>, PdfError> {
+        self.embed(None)
+    }
+
+    fn embed(mut self, timestamp_token: Option<&[u8]>) -> Result<Vec<u8>, PdfError> {
+        let cms = self.cms.to_der(timestamp_token)?;
+        self.slots.write_contents(&mut self.out, &cms)?;
+        Ok(self.out)
+    }
+}
+
+/// Signs `req.field_name` at level B-B, returning the previous bytes followed by one
+/// incremental update.
 pub fn sign(pdf: &[u8], req: &SignRequest) -> Result<Vec<u8>, PdfError> {
+    prepare_signature(pdf, req, None)?.finish_without_timestamp()
+}
+
+/// Prepares the signer's incremental update: appearance, field /V and, when `validation` is
+/// given, the DSS (merged with any earlier one) in the same revision, so that the signature
+/// covers its own validation data (B-LT in one revision, no VRI). The CMS is signed; the
+/// timestamp comes next ([`PendingSignature::finish`]).
+pub fn prepare_signature(
+    pdf: &[u8],
+    req: &SignRequest,
+    validation: Option<&ValidationData>,
+) -> Result<PendingSignature, PdfError> {
     let doc = load(pdf)?;
     let field = signature_fields_of(&doc)
         .into_iter()
@@ -112,34 +168,66 @@ pub fn sign(pdf: &[u8], req: &SignRequest) -> Result<Vec<u8>, PdfError> {
         update.write_object(field.id, &Object::Dictionary(field_dict))?;
     }
     update.write_object(widget_id, &Object::Dictionary(widget))?;
-    set_sig_flags(&doc, &mut update)?;
+    let mut catalog = Catalog::of(&doc)?;
+    set_sig_flags(&doc, &mut update, &mut catalog)?;
+    if let Some(data) = validation.filter(|d| !d.is_empty()) {
+        dss::write(&doc, &mut update, &mut catalog.dict, data)?;
+        catalog.changed = true;
+    }
+    catalog.write_if_changed(&mut update)?;
 
     let body = signature_dictionary(req.signed_at);
     let body_offset = update.write_raw_object(sig_id, body.as_bytes());
     let mut out = update.finish()?;
-    let byte_range_at = body_offset + find(&body, "/ByteRange[")? + "/ByteRange[".len();
-    let contents_at = body_offset + find(&body, "/Contents<")? + "/Contents".len();
-    fill_signature(&mut out, byte_range_at, contents_at, req)?;
-    Ok(out)
-}
-
-fn find(haystack: &str, needle: &str) -> Result<usize, PdfError> {
-    haystack
-        .find(needle)
-        .ok_or_else(|| PdfError::Malformed("signature placeholder missing".into()))
+    let slots = Slots::locate(&body, body_offset, CONTENTS_RESERVED_BYTES)?;
+    let digest = slots.fill_byte_range(&mut out)?;
+    let cms = cms_build::signed_data(
+        &digest,
+        &req.signer_cert_der,
+        &req.chain_der,
+        &req.pkcs8_key,
+    )?;
+    Ok(PendingSignature { out, slots, cms })
 }
 
 fn signature_dictionary(signed_at: DateTime<Utc>) -> String {
     format!(
-        "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M({})/ByteRange[{}]/Contents<{}>>>",
+        "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M({}){}>>",
         pdf_date(signed_at),
-        " ".repeat(BYTE_RANGE_SLOT),
-        "0".repeat(CONTENTS_RESERVED_BYTES * 2),
+        placeholder::entries(CONTENTS_RESERVED_BYTES),
     )
 }
 
+/// The document catalog being edited in an update, written once at the end if it changed.
+pub(crate) struct Catalog {
+    id: ObjectId,
+    pub dict: Dictionary,
+    pub changed: bool,
+}
+
+impl Catalog {
+    pub(crate) fn of(doc: &Document) -> Result<Self, PdfError> {
+        Ok(Self {
+            id: doc.trailer.get(b"Root").and_then(Object::as_reference)?,
+            dict: doc.catalog()?.clone(),
+            changed: false,
+        })
+    }
+
+    pub(crate) fn write_if_changed(self, update: &mut IncrementalUpdate) -> Result<(), PdfError> {
+        if self.changed {
+            update.write_object(self.id, &Object::Dictionary(self.dict))?;
+        }
+        Ok(())
+    }
+}
+
 /// /SigFlags 3 (signatures exist, append only) on the AcroForm, wherever it lives.
-fn set_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), PdfError> {
+pub(crate) fn set_sig_flags(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    catalog: &mut Catalog,
+) -> Result<(), PdfError> {
     let already = acroform(doc)
         .and_then(|f| f.get(b"SigFlags").ok())
         .and_then(|v| v.as_i64().ok())
@@ -147,9 +235,7 @@ fn set_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), P
     if already {
         return Ok(());
     }
-    let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference)?;
-    let mut catalog = doc.catalog()?.clone();
-    match catalog.get(b"AcroForm") {
+    match catalog.dict.get(b"AcroForm") {
         Ok(Object::Reference(form_id)) => {
             let form_id = *form_id;
             let mut form = doc.get_object(form_id)?.as_dict()?.clone();
@@ -159,45 +245,10 @@ fn set_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), P
         Ok(Object::Dictionary(form)) => {
             let mut form = form.clone();
             form.set("SigFlags", Object::Integer(3));
-            catalog.set("AcroForm", Object::Dictionary(form));
-            update.write_object(root_id, &Object::Dictionary(catalog))
+            catalog.dict.set("AcroForm", Object::Dictionary(form));
+            catalog.changed = true;
+            Ok(())
         }
         _ => Err(PdfError::Malformed("no AcroForm".into())),
     }
-}
-
-/// Writes the /ByteRange, hashes the covered bytes and puts the CMS into /Contents.
-fn fill_signature(
-    out: &mut [u8],
-    byte_range_at: usize,
-    contents_at: usize,
-    req: &SignRequest,
-) -> Result<(), PdfError> {
-    let contents_end = contents_at + CONTENTS_RESERVED_BYTES * 2 + 2;
-    let range = [0, contents_at, contents_end, out.len() - contents_end];
-    let text = format!("{} {} {} {}", range[0], range[1], range[2], range[3]);
-    let slot = out
-        .get_mut(byte_range_at..byte_range_at + BYTE_RANGE_SLOT)
-        .ok_or_else(|| PdfError::Malformed("byte range slot".into()))?;
-    slot[..text.len()].copy_from_slice(text.as_bytes());
-
-    let mut hasher = Sha256::new();
-    hasher.update(&out[..contents_at]);
-    hasher.update(&out[contents_end..]);
-    let digest = hasher.finalize();
-    let cms = cms_build::signed_data(
-        &digest,
-        &req.signer_cert_der,
-        &req.chain_der,
-        &req.pkcs8_key,
-    )?;
-    if cms.len() > CONTENTS_RESERVED_BYTES {
-        return Err(PdfError::SignatureTooLarge {
-            needed: cms.len(),
-            reserved: CONTENTS_RESERVED_BYTES,
-        });
-    }
-    let hex = hex::encode_upper(&cms);
-    out[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(())
 }

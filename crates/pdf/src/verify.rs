@@ -9,7 +9,11 @@ use sha2::{Digest, Sha256};
 
 use crate::PdfError;
 use crate::cms_check::{Anchor, check_cms};
+use crate::doc_timestamp_check;
 use crate::fields::signature_fields_of;
+use crate::ltv::{
+    self, DocTimestampFacts, DocumentTimestampReport, Evidence, LongTermReport, SignatureFacts,
+};
 use crate::modifications::{ModificationLevel, modification_level};
 use crate::structure::{self, Revision};
 
@@ -36,15 +40,19 @@ pub struct SignatureReport {
     /// What the revisions after this signature changed.
     pub modification: ModificationLevel,
     pub covers_whole_file: bool,
+    /// Level, timestamp, DSS evidence and validity as of a later date.
+    pub long_term: LongTermReport,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub signatures: Vec<SignatureReport>,
+    pub document_timestamps: Vec<DocumentTimestampReport>,
 }
 
 impl Report {
-    /// Every signature intact, trusted, unrevoked and followed by form filling at most.
+    /// Every signature intact, trusted, unrevoked and followed by form filling at most, with
+    /// sound long-term evidence where present, and every document timestamp valid.
     pub fn all_valid(&self) -> bool {
         !self.signatures.is_empty()
             && self.signatures.iter().all(|s| {
@@ -52,13 +60,31 @@ impl Report {
                     && s.trusted
                     && !s.revoked
                     && s.modification <= ModificationLevel::FormFilling
+                    && s.long_term.sound()
             })
+            && self
+                .document_timestamps
+                .iter()
+                .all(DocumentTimestampReport::valid)
     }
+}
+
+/// How to verify beyond today's checks.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Also judge each signature as of this (typically future) date, from the embedded data
+    /// and the timestamps alone.
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Verifies all filled signature fields of `pdf`. Malformed signatures are reported as not
 /// intact; only an unreadable document or unusable trust material is an error.
 pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
+    verify_with(pdf, trust, &VerifyOptions::default())
+}
+
+/// [`verify`], with document timestamps and, when asked, validity as of a later date.
+pub fn verify_with(pdf: &[u8], trust: &Trust, options: &VerifyOptions) -> Result<Report, PdfError> {
     let anchor = Anchor::new(&trust.ca_der, trust.crl_der.as_deref())?;
     let doc = Document::load_mem(pdf)?;
     let revisions = structure::revisions(pdf);
@@ -68,13 +94,33 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
         .as_ref()
         .and_then(|r| r.first())
         .is_some_and(|newest| pdf[newest.end..].iter().all(u8::is_ascii_whitespace));
+    let evidence = Evidence::new(&doc, &anchor);
     let mut signed_ends = HashSet::new();
     let mut signatures = Vec::new();
+    let mut facts = Vec::new();
+    let mut doc_timestamps = Vec::new();
     for field in signature_fields_of(&doc) {
         let Some(value_id) = field.value else {
             continue;
         };
         let sig = doc.get_object(value_id).and_then(Object::as_dict).ok();
+        if let Some(sig) = sig.filter(|d| doc_timestamp_check::is_document_timestamp(d)) {
+            let context = doc_timestamp_check::Context {
+                pdf,
+                doc: &doc,
+                revisions: revisions.as_deref(),
+                nothing_unaccounted,
+                evidence: &evidence,
+            };
+            doc_timestamps.push(doc_timestamp_check::document_timestamp(
+                &context,
+                field.name,
+                value_id,
+                sig,
+                &mut signed_ends,
+            ));
+            continue;
+        }
         let signing_time = sig
             .and_then(|d| d.get(b"M").and_then(Object::as_str).ok())
             .map(|m| String::from_utf8_lossy(m).into_owned());
@@ -88,29 +134,27 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
             revoked: false,
             modification: ModificationLevel::Other,
             covers_whole_file: false,
+            long_term: ltv::unassessed(),
         };
+        let mut signature_facts = None;
         let signed = sig.and_then(|sig| signed_revision(pdf, value_id, sig, revisions.as_deref()?));
         if let Some(signed) = signed {
             // Two signatures over one revision: only the first can be that revision's own.
             let own_revision = signed_ends.insert(signed.end);
-            let [_, gap_start, gap_end, _] = signed.range;
-            let mut hasher = Sha256::new();
-            hasher.update(&pdf[..gap_start]);
-            hasher.update(&pdf[gap_end..signed.end]);
-            let outcome = check_cms(&signed.contents, &hasher.finalize());
+            let outcome = check_cms(&signed.contents, &signed_digest(pdf, &signed));
             report.intact = outcome.valid && own_revision;
             report.covers_whole_file = signed.end == pdf.len();
-            report.modification = if !nothing_unaccounted {
-                ModificationLevel::Other
-            } else if report.covers_whole_file {
-                ModificationLevel::None
-            } else {
-                later_changes(pdf, &signed, &doc, revisions.as_deref().unwrap_or_default())
-            };
-            if let Some(cert) = outcome.signer {
-                let at = signing_time.as_deref().and_then(pdf_date_unix);
-                report.trusted = anchor.issued(&cert, at);
-                report.revoked = anchor.revoked(&cert);
+            report.modification = modification_after(
+                pdf,
+                &signed,
+                &doc,
+                revisions.as_deref(),
+                nothing_unaccounted,
+            );
+            let at = signing_time.as_deref().and_then(pdf_date_unix);
+            if let Some(cert) = &outcome.signer {
+                report.trusted = anchor.issued(cert, at);
+                report.revoked = anchor.revoked(cert);
                 report.cert_serial = Some(hex::encode_upper(
                     cert.tbs_certificate().serial_number().as_bytes(),
                 ));
@@ -122,20 +166,39 @@ pub fn verify(pdf: &[u8], trust: &Trust) -> Result<Report, PdfError> {
                     .flatten()
                     .map(String::from);
             }
+            signature_facts = Some((outcome, at, signed.end));
         }
         signatures.push(report);
+        facts.push(signature_facts);
     }
-    Ok(Report { signatures })
+    let doc_facts: Vec<DocTimestampFacts> = doc_timestamps.iter().map(|(_, f)| f.clone()).collect();
+    for (report, facts) in signatures.iter_mut().zip(facts) {
+        if let Some((outcome, claimed_time, signed_end)) = facts {
+            let facts = SignatureFacts {
+                intact: report.intact,
+                signer: outcome.signer.as_ref(),
+                claimed_time,
+                signature_value: &outcome.signature_value,
+                timestamp_tokens: &outcome.timestamp_tokens,
+                signed_end,
+            };
+            report.long_term = ltv::assess(&evidence, &facts, &doc_facts, options.as_of);
+        }
+    }
+    Ok(Report {
+        signatures,
+        document_timestamps: doc_timestamps.into_iter().map(|(r, _)| r).collect(),
+    })
 }
 
 /// The revision one signature signs.
-struct Signed {
-    range: [usize; 4],
+pub(crate) struct Signed {
+    pub range: [usize; 4],
     /// End of the signed bytes: the end of a revision.
-    end: usize,
-    contents: Vec<u8>,
+    pub end: usize,
+    pub contents: Vec<u8>,
     /// The document as it was signed.
-    old: Document,
+    pub old: Document,
 }
 
 /// The signed revision of the signature dictionary `sig` (object `id`), when the dictionary is
@@ -143,7 +206,7 @@ struct Signed {
 /// dictionary as written in the signed revision (parsed at its cross-reference offset, not
 /// searched for), the signed bytes end where a revision of the file ends, and the dictionary
 /// is the same in the signed revision and in the whole file.
-fn signed_revision(
+pub(crate) fn signed_revision(
     pdf: &[u8],
     id: ObjectId,
     sig: &Dictionary,
@@ -175,6 +238,33 @@ fn signed_revision(
         contents: contents.to_vec(),
         old,
     })
+}
+
+/// SHA-256 of the bytes a signature covers.
+pub(crate) fn signed_digest(pdf: &[u8], signed: &Signed) -> [u8; 32] {
+    let [_, gap_start, gap_end, _] = signed.range;
+    let mut hasher = Sha256::new();
+    hasher.update(&pdf[..gap_start]);
+    hasher.update(&pdf[gap_end..signed.end]);
+    hasher.finalize().into()
+}
+
+/// What changed after `signed`: nothing when it covers the whole file, `Other` when bytes
+/// after the newest revision are unaccounted for.
+pub(crate) fn modification_after(
+    pdf: &[u8],
+    signed: &Signed,
+    doc: &Document,
+    revisions: Option<&[Revision]>,
+    nothing_unaccounted: bool,
+) -> ModificationLevel {
+    if !nothing_unaccounted {
+        ModificationLevel::Other
+    } else if signed.end == pdf.len() {
+        ModificationLevel::None
+    } else {
+        later_changes(pdf, signed, doc, revisions.unwrap_or_default())
+    }
 }
 
 /// What the revisions after `signed` changed, free entries included.

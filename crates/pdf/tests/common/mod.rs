@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, TimeZone, Utc};
-use hims_pdf::{Appearance, SignRequest};
+use der::Decode;
+use hims_pdf::{
+    Appearance, SignRequest, ValidationData, add_validation_data, prepare_document_timestamp,
+    prepare_signature,
+};
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 use tempfile::TempDir;
 use zeroize::Zeroizing;
@@ -56,6 +60,8 @@ pub struct Pki {
     pub ca_pem: PathBuf,
     pub ca_der: Vec<u8>,
     pub signers: Vec<Signer>,
+    /// A timestamping authority issued by the CA (extendedKeyUsage timeStamping, critical).
+    pub tsa: Signer,
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -105,77 +111,100 @@ pub fn make_pki(names: &[&str]) -> Pki {
     );
     std::fs::write(
         d.join("leaf.ext"),
-        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n{CRL_DP}"),
+    )
+    .expect("write ext");
+    std::fs::write(
+        d.join("tsa.ext"),
+        format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n{CRL_DP}"),
     )
     .expect("write ext");
     let mut signers = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let key = format!("s{i}.key");
-        let csr = format!("s{i}.csr");
-        let pem = format!("s{i}.pem");
-        let der = format!("s{i}.der");
-        let p8 = format!("s{i}.p8");
-        openssl(
+        signers.push(issue(
             d,
-            &[
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-out",
-                &key,
-            ],
-        );
-        let subject = format!("/C=MY/CN={}", name.replace('/', "\\/"));
-        openssl(
-            d,
-            &[
-                "req", "-new", "-utf8", "-key", &key, "-subj", &subject, "-out", &csr,
-            ],
-        );
-        let serial = format!("{}", 0x1000 + i);
-        openssl(
-            d,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-set_serial",
-                &serial,
-                "-days",
-                "365",
-                "-sha256",
-                "-extfile",
-                "leaf.ext",
-                "-out",
-                &pem,
-            ],
-        );
-        openssl(d, &["x509", "-in", &pem, "-outform", "DER", "-out", &der]);
-        openssl(
-            d,
-            &[
-                "pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &p8,
-            ],
-        );
-        signers.push(Signer {
-            name: name.to_string(),
-            cert_der: std::fs::read(d.join(&der)).expect("cert"),
-            cert_pem: d.join(&pem),
-            key_pkcs8: std::fs::read(d.join(&p8)).expect("key"),
-        });
+            &format!("s{i}"),
+            name,
+            0x1000 + i,
+            "leaf.ext",
+            365,
+        ));
     }
+    let tsa = issue(d, "tsa", "HIMS Test TSA", 0x2000, "tsa.ext", 3650);
     Pki {
         ca_pem: d.join("ca.pem"),
         ca_der: std::fs::read(d.join("ca.der")).expect("ca"),
         signers,
+        tsa,
         dir,
+    }
+}
+
+/// Where the test certificates say their CRL is (never fetched: validators run offline).
+const CRL_DP: &str = "crlDistributionPoints=URI:http://127.0.0.1:9/crl\n";
+
+/// A P-256 key and a certificate from the CA in `d`, files named after `stem`.
+fn issue(d: &Path, stem: &str, name: &str, serial: usize, ext: &str, days: u32) -> Signer {
+    let key = format!("{stem}.key");
+    let csr = format!("{stem}.csr");
+    let pem = format!("{stem}.pem");
+    let der = format!("{stem}.der");
+    let p8 = format!("{stem}.p8");
+    openssl(
+        d,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &key,
+        ],
+    );
+    let subject = format!("/C=MY/CN={}", name.replace('/', "\\/"));
+    openssl(
+        d,
+        &[
+            "req", "-new", "-utf8", "-key", &key, "-subj", &subject, "-out", &csr,
+        ],
+    );
+    let serial = format!("{serial}");
+    let days = days.to_string();
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            &serial,
+            "-days",
+            &days,
+            "-sha256",
+            "-extfile",
+            ext,
+            "-out",
+            &pem,
+        ],
+    );
+    openssl(d, &["x509", "-in", &pem, "-outform", "DER", "-out", &der]);
+    openssl(
+        d,
+        &[
+            "pkcs8", "-topk8", "-nocrypt", "-in", &key, "-outform", "DER", "-out", &p8,
+        ],
+    );
+    Signer {
+        name: name.to_string(),
+        cert_der: std::fs::read(d.join(&der)).expect("cert"),
+        cert_pem: d.join(&pem),
+        key_pkcs8: std::fs::read(d.join(&p8)).expect("key"),
     }
 }
 
@@ -217,6 +246,55 @@ impl Pki {
             ],
         );
         std::fs::read(d.join("crl.der")).expect("crl")
+    }
+
+    /// A timestamp token from the test TSA over `digest` (SHA-256), made at `at`.
+    pub fn token(&self, digest: &[u8; 32], at: DateTime<Utc>) -> Vec<u8> {
+        issue_token(&self.tsa.cert_der, &self.tsa.key_pkcs8, digest, at)
+    }
+
+    /// What a signer's revision embeds: its certificate, the CA, the TSA and `crl`.
+    pub fn validation_data(&self, signer: usize, crl: &[u8]) -> ValidationData {
+        ValidationData {
+            certs: vec![
+                self.signers[signer].cert_der.clone(),
+                self.ca_der.clone(),
+                self.tsa.cert_der.clone(),
+            ],
+            crls: vec![crl.to_vec()],
+        }
+    }
+
+    /// Signs `field` at B-LT: DSS with `crl` in the same revision, timestamp made at `stamped_at`.
+    pub fn sign_lt(
+        &self,
+        pdf: &[u8],
+        signer: usize,
+        field: &str,
+        at: DateTime<Utc>,
+        stamped_at: DateTime<Utc>,
+        crl: &[u8],
+    ) -> Vec<u8> {
+        let pending = prepare_signature(
+            pdf,
+            &self.request(signer, field, at),
+            Some(&self.validation_data(signer, crl)),
+        )
+        .expect("prepare");
+        let token = self.token(&pending.timestamp_imprint(), stamped_at);
+        pending.finish(&token).expect("finish")
+    }
+
+    /// Appends a DSS revision (CA, TSA, `crl`) and a document timestamp made at `at`: B-LTA.
+    pub fn archive(&self, pdf: &[u8], crl: &[u8], at: DateTime<Utc>) -> Vec<u8> {
+        let data = ValidationData {
+            certs: vec![self.ca_der.clone(), self.tsa.cert_der.clone()],
+            crls: vec![crl.to_vec()],
+        };
+        let with_dss = add_validation_data(pdf, &data).expect("dss revision");
+        let pending = prepare_document_timestamp(&with_dss).expect("prepare timestamp");
+        let token = self.token(&pending.imprint(), at);
+        pending.finish(&token).expect("finish timestamp")
     }
 
     pub fn request(&self, index: usize, field: &str, at: DateTime<Utc>) -> SignRequest {
@@ -368,4 +446,52 @@ pub fn pyhanko_reports(ca_pem: &Path, pdf: &Path) -> Option<Vec<serde_json::Valu
             .map(|l| serde_json::from_str(l).expect("json line"))
             .collect()
     })
+}
+
+/// pyHanko's offline long-term report per signature and document timestamp
+/// (`scripts/validate_pyhanko_ltv.py`), simulating LTA validation `years` ahead.
+pub fn pyhanko_ltv_reports(ca_pem: &Path, pdf: &Path, years: u32) -> Vec<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_pyhanko_ltv.py");
+    let out = run(Command::new(tool("python3"))
+        .arg(script)
+        .arg(ca_pem)
+        .arg(pdf)
+        .arg(years.to_string()));
+    out.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+/// A timestamp token over `digest` (SHA-256) made at `at` by the TSA whose certificate and
+/// PKCS#8 key are given: in-process, like pyHanko's DummyTimeStamper.
+pub fn issue_token(
+    tsa_cert_der: &[u8],
+    tsa_key_pkcs8: &[u8],
+    digest: &[u8; 32],
+    at: DateTime<Utc>,
+) -> Vec<u8> {
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::DecodePrivateKey;
+    let cert = x509_cert::Certificate::from_der(tsa_cert_der).expect("tsa cert");
+    let request =
+        hims_tsp::timestamp_request(digest, hims_tsp::nonce_from_random([7; 8])).expect("request");
+    let mut serial = [0u8; hims_tsp::TOKEN_SERIAL_BYTES];
+    serial[..8].copy_from_slice(&at.timestamp_nanos_opt().unwrap_or(0).to_be_bytes());
+    serial[8..].copy_from_slice(&digest[..8]);
+    let params = hims_tsp::TokenParams {
+        tsa_certificate: &cert,
+        policy: hims_tsp::oid::DEFAULT_POLICY,
+        serial_random: serial,
+        gen_time: at,
+        accuracy: hims_tsp::Accuracy {
+            seconds: Some(1),
+            millis: None,
+            micros: None,
+        },
+    };
+    let pending = hims_tsp::prepare_token(&request, &params).expect("token");
+    let key = p256::ecdsa::SigningKey::from_pkcs8_der(tsa_key_pkcs8).expect("tsa key");
+    let signature: p256::ecdsa::DerSignature = key.sign(pending.signed_attributes());
+    pending.finish(signature.as_bytes()).expect("finish token")
 }
