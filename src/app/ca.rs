@@ -243,6 +243,19 @@ pub async fn current_crl(app: &App) -> AppResult<Vec<u8>> {
     }
 }
 
+/// The CRL to embed in a DSS: the current one, or — where this function may
+/// not use the CA key to re-sign it (sign-document in AWS) — the last signed,
+/// which the expiry sweep keeps no older than [`CRL_RESIGN_AFTER`].
+pub async fn crl_for_embedding(app: &App) -> AppResult<Vec<u8>> {
+    match current_crl(app).await {
+        Ok(der) => Ok(der),
+        Err(e) => match current_crl_if_stored(app).await? {
+            Some(der) => Ok(der),
+            None => Err(e),
+        },
+    }
+}
+
 /// The CRL as last signed, without re-signing it (`None` before the first).
 pub async fn current_crl_if_stored(app: &App) -> AppResult<Option<Vec<u8>>> {
     let Some(item) = app.ports.store.get(&layout::crl()).await? else {

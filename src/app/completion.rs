@@ -101,7 +101,8 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
         },
         signed_at: now,
     };
-    let bytes = tokio::task::spawn_blocking(move || {
+    let validation = super::tsa::validation_data(app, &[request.signer_cert_der.clone()]).await?;
+    let pending = tokio::task::spawn_blocking(move || {
         let plain = hims_espa::render_completion(&document).map_err(espa_failed)?;
         let slot = SignatureSlot {
             field_name: FIELD_NAME.to_owned(),
@@ -111,10 +112,14 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
         };
         let with_field = hims_espa::first_revision(Base::Portal(plain), &[slot], &serial)
             .map_err(espa_failed)?;
-        hims_pdf::sign(&with_field, &request).map_err(pdf_failed)
+        hims_pdf::prepare_signature(&with_field, &request, Some(&validation)).map_err(pdf_failed)
     })
     .await
     .map_err(|_| AppError::internal("signing_failed"))??;
+    // The system signature is B-T like the signers'; the certificate is then sealed B-LTA.
+    let token = super::tsa::timestamp(app, &pending.timestamp_imprint()).await?;
+    let signed = pending.finish(&token).map_err(pdf_failed)?;
+    let bytes = super::tsa::seal_with_document_timestamp(app, signed).await?;
 
     let sha256 = super::document::sha256_hex(&bytes);
     let blob_key = format!("agreements/{}/completion-{}.pdf", id.0, &sha256[..16]);

@@ -176,6 +176,7 @@ async fn attempt(
         certificates::decrypt_signer_key(app.ports.keys.as_ref(), agreement_id, party_id, &secrets)
             .await?;
     let ca_der = pki::certificate_to_der(&ca::ca_certificate(app).await?).map_err(pki_failed)?;
+    let validation = super::tsa::validation_data(app, &[secrets.certificate_der()?]).await?;
     let pdf = app.ports.blobs.get(&current.blob_key).await?;
     let sign_request = hims_pdf::SignRequest {
         field_name: document::field_name(&party),
@@ -190,17 +191,25 @@ async fn attempt(
         signed_at: now,
     };
     let serial_stamp = first_signature.then(|| (serial.clone(), verify_url(app, &serial)));
-    let (serial_pdf, signed_pdf) = tokio::task::spawn_blocking(move || {
+    let (serial_pdf, pending) = tokio::task::spawn_blocking(move || {
         let serial_pdf = match serial_stamp {
             Some((serial, url)) => Some(hims_pdf::apply_serial(&pdf, &serial, &url)?),
             None => None,
         };
-        let signed = hims_pdf::sign(serial_pdf.as_deref().unwrap_or(&pdf), &sign_request)?;
-        Ok::<_, PdfError>((serial_pdf, signed))
+        let pending = hims_pdf::prepare_signature(
+            serial_pdf.as_deref().unwrap_or(&pdf),
+            &sign_request,
+            Some(&validation),
+        )?;
+        Ok::<_, PdfError>((serial_pdf, pending))
     })
     .await
     .map_err(|_| AppError::internal("signing_failed"))?
     .map_err(pdf_failed)?;
+    // B-T: no signature is stored without its timestamp. Nothing is written
+    // before this point, so a TSA outage leaves the request retryable as is.
+    let token = super::tsa::timestamp(app, &pending.timestamp_imprint()).await?;
+    let signed_pdf = pending.finish(&token).map_err(pdf_failed)?;
 
     let blobs = app.ports.blobs.as_ref();
     let mut revisions = Vec::new();

@@ -213,3 +213,54 @@ pub async fn respond(tsa: &OwnTsa, body: &[u8]) -> AppResult<Vec<u8>> {
     };
     answer.map_err(tsp_failed)
 }
+
+/// A timestamp from the configured `Timestamper`; when none can be had the
+/// caller's request fails with 503 `timestamp_unavailable` (retryable).
+pub async fn timestamp(app: &super::App, sha256_digest: &[u8; 32]) -> AppResult<Vec<u8>> {
+    app.timestamper()
+        .timestamp(sha256_digest)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "no timestamp");
+            AppError::new(
+                crate::error::ErrorKind::Unavailable,
+                "timestamp_unavailable",
+            )
+        })
+}
+
+/// What a revision's DSS holds so that its signatures validate offline:
+/// `leaves` (the signer's certificate), the CA, our TSA certificate (when our
+/// TSA stamps) and the current CRL.
+pub async fn validation_data(
+    app: &super::App,
+    leaves: &[Vec<u8>],
+) -> AppResult<hims_pdf::ValidationData> {
+    let mut certs = leaves.to_vec();
+    let ca = ca_certificate_in(&app.ports).await?;
+    certs.push(pki::certificate_to_der(&ca).map_err(pki_failed)?);
+    if app.external_timestamper.is_none() {
+        let tsa = tsa_certificate(&app.ports, &app.settings.public_url).await?;
+        certs.push(pki::certificate_to_der(&tsa).map_err(pki_failed)?);
+    }
+    let crl = super::ca::crl_for_embedding(app).await?;
+    Ok(hims_pdf::ValidationData {
+        certs,
+        crls: vec![crl],
+    })
+}
+
+/// B-LTA: a revision with the DSS that validates everything so far (CA, TSA
+/// certificate, current CRL), then a document timestamp over the whole file.
+pub async fn seal_with_document_timestamp(app: &super::App, pdf: Vec<u8>) -> AppResult<Vec<u8>> {
+    let validation = validation_data(app, &[]).await?;
+    let pending = tokio::task::spawn_blocking(move || {
+        let with_dss = hims_pdf::add_validation_data(&pdf, &validation)?;
+        hims_pdf::prepare_document_timestamp(&with_dss)
+    })
+    .await
+    .map_err(|_| AppError::internal("signing_failed"))?
+    .map_err(super::signing::pdf_failed)?;
+    let token = timestamp(app, &pending.imprint()).await?;
+    pending.finish(&token).map_err(super::signing::pdf_failed)
+}
