@@ -101,7 +101,8 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
         },
         signed_at: now,
     };
-    let validation = super::tsa::validation_data(app, &[request.signer_cert_der.clone()]).await?;
+    let validation =
+        super::tsa::validation_data(app, std::slice::from_ref(&request.signer_cert_der)).await?;
     let pending = tokio::task::spawn_blocking(move || {
         let plain = hims_espa::render_completion(&document).map_err(espa_failed)?;
         let slot = SignatureSlot {
