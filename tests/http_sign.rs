@@ -390,3 +390,40 @@ async fn a_portal_pdf_with_object_streams_ends_signed_and_pyhanko_agrees() {
     );
     assert_eq!(pyhanko_valid(&h, &pdf).await, 3);
 }
+
+/// No signature without its timestamp: when the TSA key fails, the request is
+/// a retryable 503 `timestamp_unavailable`, nothing is stored, and the same
+/// request then succeeds with a B-T signature.
+#[tokio::test]
+async fn without_a_timestamp_nothing_is_signed_and_a_retry_succeeds() {
+    use hims_esign::adapters::faulty::{Fault, FaultPlan};
+    let plan = FaultPlan::new();
+    let dir = tempfile::tempdir().unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(support::START)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let h = Harness::open_in(dir, at, 7, Some(plan.clone()), |_| {});
+    let c = ceremony::start(&h).await;
+    ceremony::certificate(&h, &c, FIRST).await;
+    let (_, sha) = ceremony::document(&h, &c.tokens[FIRST]).await;
+    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
+    let body = ceremony::sign_body(&activation, &sha);
+
+    plan.arm(Some(
+        "fail-before:keys.tsa_sign:1".parse::<Fault>().unwrap(),
+    ));
+    let refused = ceremony::sign(&h, &c.tokens[FIRST], &body).await;
+    plan.disarm();
+    refused.assert_error(StatusCode::SERVICE_UNAVAILABLE, "timestamp_unavailable");
+    let (_, still) = ceremony::document(&h, &c.tokens[FIRST]).await;
+    assert_eq!(still, sha, "no revision was stored");
+
+    let signed = ceremony::sign(&h, &c.tokens[FIRST], &body).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.text());
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).unwrap();
+    let signature = report.signatures.last().unwrap();
+    assert!(signature.intact && signature.trusted, "{signature:?}");
+    assert_eq!(signature.long_term.level, hims_pdf::PadesLevel::BLT);
+    assert!(signature.long_term.validates_offline, "{signature:?}");
+}
