@@ -83,11 +83,31 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
     if loaded.record.agreement.state != AgreementState::Completed {
         return Ok(None);
     }
+    // B-LTA for the agreement itself: its last revision gets a DSS and a
+    // document timestamp, committed with the certificate, which names it.
+    let mut loaded = loaded;
+    let now = app.now();
+    let current = loaded
+        .record
+        .current_revision()
+        .cloned()
+        .ok_or_else(unreadable)?;
+    let signed = app.ports.blobs.get(&current.blob_key).await?;
+    let sealed = super::tsa::seal_with_document_timestamp(app, signed).await?;
+    let revision = super::document::store_revision(
+        app.ports.blobs.as_ref(),
+        &loaded.record.agreement,
+        current.number + 1,
+        &sealed,
+        "document_timestamp",
+        now,
+    )
+    .await?;
+    loaded.record.revisions.push(revision);
     let entries = repo::audit_entries(store, id).await?;
     let document = completion_document(&loaded.record, &entries)?;
     let (certificate_der, pkcs8_key) = system_signer(app).await?;
     let ca_der = pki::certificate_to_der(&ca::ca_certificate(app).await?).map_err(pki_failed)?;
-    let now = app.now();
     let serial = loaded.record.agreement.serial_display();
     let request = hims_pdf::SignRequest {
         field_name: FIELD_NAME.to_owned(),
