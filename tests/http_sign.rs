@@ -323,6 +323,38 @@ async fn the_whole_example_ends_signed_by_everyone_and_pyhanko_agrees() {
     assert_eq!(pyhanko_valid(&h, &pdf).await, 3);
 }
 
+/// B-LTA, checked by pyHanko offline from the embedded data alone and 15 years
+/// ahead, for the agreement and its certificate of completion. pyHanko judges
+/// at the machine's time, so this harness's fixed clock starts there.
+#[tokio::test]
+async fn the_example_ends_b_lta_and_pyhanko_validates_it_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::open_in(dir, chrono::Utc::now(), 7, None, |_| {});
+    let c = ceremony::start_with(&h, &hims_esign::example::create_request(h.now())).await;
+    ceremony::complete(&h, &c).await;
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let cert = h
+        .portal(
+            Method::GET,
+            &format!("/v1/agreements/{}/completion-certificate", c.agreement),
+            None,
+        )
+        .await;
+    let ca = h
+        .call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
+        .await;
+    assert_eq!(pyhanko::offline_lta(&ca.bytes, &pdf), (3, 1));
+    assert_eq!(pyhanko::offline_lta(&ca.bytes, &cert.bytes), (1, 1));
+    let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).unwrap();
+    assert!(
+        report
+            .signatures
+            .iter()
+            .all(|s| s.long_term.level == hims_pdf::PadesLevel::BLTA),
+        "{report:#?}"
+    );
+}
+
 /// How many signatures pyHanko judges VALID, trusting only the CA this service publishes.
 async fn pyhanko_valid(h: &Harness, pdf: &[u8]) -> usize {
     let ca = h
