@@ -38,6 +38,8 @@ pub fn valid_signatures(ca_pem: &[u8], pdf: &[u8]) -> usize {
 /// `ca_pem`, `validate_pdf_timestamp` for document timestamps and
 /// `simulate_future_ades_lta_validation` 15 years ahead). Returns how many signatures and
 /// document timestamps passed everything; panics on any that did not.
+// Used by some of the test binaries that include this module.
+#[allow(dead_code)]
 pub fn offline_lta(ca_pem: &[u8], pdf: &[u8]) -> (usize, usize) {
     let dir = tempfile::tempdir().expect("dir");
     let ca = dir.path().join("ca.pem");
