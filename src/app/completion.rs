@@ -14,9 +14,10 @@ use zeroize::Zeroizing;
 
 use super::audit::AuditEntry;
 use super::ca::{self, pki_failed};
+use super::document::pdf_failed;
 use super::mail::Template;
 use super::repo::{self, AgreementRecord, Change};
-use super::signing::{pdf_failed, verify_url};
+use super::signing::verify_url;
 use super::{App, layout, notices};
 use crate::domain::{Action, AgreementId, AgreementState, Party, identity, malaysia_time};
 use crate::error::{AppError, AppResult};

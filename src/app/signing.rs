@@ -275,10 +275,7 @@ async fn attempt(
     Ok(signed_from(&record, &outcome))
 }
 
-pub(crate) fn pdf_failed(e: PdfError) -> AppError {
-    tracing::error!(error = %e, "PDF signing failed");
-    AppError::internal("signing_failed")
-}
+pub(crate) use super::document::pdf_failed;
 
 /// The agreement's full serial: claimed once per agreement, numbered from a
 /// per-project counter by compare-and-increment (no gaps, no duplicates).

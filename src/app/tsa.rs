@@ -260,7 +260,7 @@ pub async fn seal_with_document_timestamp(app: &super::App, pdf: Vec<u8>) -> App
     })
     .await
     .map_err(|_| AppError::internal("signing_failed"))?
-    .map_err(super::signing::pdf_failed)?;
+    .map_err(super::document::pdf_failed)?;
     let token = timestamp(app, &pending.imprint()).await?;
-    pending.finish(&token).map_err(super::signing::pdf_failed)
+    pending.finish(&token).map_err(super::document::pdf_failed)
 }
