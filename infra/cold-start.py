@@ -141,6 +141,7 @@ def use_moto(url):
             "HIMS_TABLE": table,
             "HIMS_BUCKET": bucket,
             "HIMS_CA_KEY_ID": key("ECC_NIST_P256", "SIGN_VERIFY"),
+            "HIMS_TSA_KEY_ID": key("ECC_NIST_P256", "SIGN_VERIFY"),
             "HIMS_DATA_KEY_ID": key("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"),
             "HIMS_MAC_KEY_ID": key("HMAC_256", "GENERATE_VERIFY_MAC"),
             "HIMS_MAIL_FROM": sender,

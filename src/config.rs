@@ -22,6 +22,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Reminder offsets before each deadline.
     pub reminder_before: Vec<chrono::Duration>,
+    /// An outside RFC 3161 TSA to timestamp with instead of our own
+    /// (`HIMS_TSA_URL`), and the bearer token it wants (`HIMS_TSA_TOKEN`).
+    pub tsa_url: Option<String>,
+    pub tsa_token: Option<Secret>,
 }
 
 impl Settings {
@@ -36,6 +40,8 @@ impl Settings {
             webhook_tolerance: Duration::from_secs(300),
             max_body_bytes: 28 * 1024 * 1024,
             reminder_before: vec![chrono::Duration::hours(24)],
+            tsa_url: None,
+            tsa_token: None,
         }
     }
 
@@ -54,6 +60,11 @@ impl Settings {
         if s.portal_webhook_url.is_some() {
             s.portal_webhook_secret = Secret::new(&need("HIMS_PORTAL_WEBHOOK_SECRET")?);
         }
+        s.tsa_url = std::env::var("HIMS_TSA_URL").ok().filter(|u| !u.is_empty());
+        s.tsa_token = std::env::var("HIMS_TSA_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(|t| Secret::new(&t));
         if let Ok(hours) = std::env::var("HIMS_REMINDER_HOURS") {
             s.reminder_before = hours
                 .split(',')

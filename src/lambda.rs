@@ -55,11 +55,11 @@ pub async fn app_from_env() -> Result<App, BootError> {
     let settings = Settings::from_env()?;
     let aws = AwsConfig::from_env()?;
     let sdk = load_sdk_config().await;
-    Ok(App::new(
-        build_ports(&sdk, &aws),
-        settings,
-        Arc::new(ReqwestWebhooks::new()),
-    ))
+    let ports = build_ports(&sdk, &aws);
+    let external = crate::adapters::tsa_client::from_settings(&settings, ports.rng.clone());
+    let mut app = App::new(ports, settings, Arc::new(ReqwestWebhooks::new()));
+    app.external_timestamper = external;
+    Ok(app)
 }
 
 /// Serves one HTTP function (API Gateway HTTP API, payload v2).

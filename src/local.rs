@@ -49,7 +49,9 @@ impl LocalRuntime {
             clock,
             rng,
         };
-        let app = App::new(ports, settings, Arc::new(ReqwestWebhooks::new()));
+        let external = crate::adapters::tsa_client::from_settings(&settings, ports.rng.clone());
+        let mut app = App::new(ports, settings, Arc::new(ReqwestWebhooks::new()));
+        app.external_timestamper = external;
         Ok(Self { app, mailer })
     }
 

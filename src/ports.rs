@@ -261,6 +261,11 @@ pub trait Keys: Send + Sync {
     async fn ca_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
     /// The CA public key as SubjectPublicKeyInfo DER.
     async fn ca_public_key(&self) -> Result<Vec<u8>, KeyError>;
+    /// ECDSA P-256 / SHA-256 signature (DER) over `message` with the
+    /// timestamp authority's key, a key separate from the CA's.
+    async fn tsa_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
+    /// The TSA public key as SubjectPublicKeyInfo DER.
+    async fn tsa_public_key(&self) -> Result<Vec<u8>, KeyError>;
     /// Authenticated encryption bound to `context`.
     async fn encrypt(
         &self,
@@ -322,6 +327,28 @@ pub struct Ports {
     pub keys: Arc<dyn Keys>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
+}
+
+// ---------------------------------------------------------------- Timestamps
+
+#[derive(Debug, thiserror::Error)]
+pub enum TimestampError {
+    /// No token could be had now (TSA down, timeout, refused); retry later.
+    #[error("timestamp authority unavailable: {0}")]
+    Unavailable(String),
+    /// The TSA answered with a token that does not check out.
+    #[error("timestamp authority answered with a bad token: {0}")]
+    BadToken(String),
+}
+
+/// Gets RFC 3161 timestamp tokens. Adapters: our own TSA (`app::tsa::OwnTsa`,
+/// the default) and an RFC 3161 HTTP client for an outside TSA
+/// (`adapters::tsa_client::HttpTimestamper`).
+#[async_trait]
+pub trait Timestamper: Send + Sync {
+    /// A TimeStampToken (CMS ContentInfo DER) over `sha256_digest`, already
+    /// checked: imprint, signature, nonce and the TSA certificate's purpose.
+    async fn timestamp(&self, sha256_digest: &[u8; 32]) -> Result<Vec<u8>, TimestampError>;
 }
 
 // ---------------------------------------------------------------- Webhooks

@@ -108,6 +108,29 @@ mod on_moto {
     crate::blobs_contract_tests!(crate::s3_blobs);
     crate::keys_contract_tests!(crate::kms_keys);
     crate::mail_contract_tests!(crate::ses_mailer);
+    crate::timestamper_contract_tests!(crate::own_tsa_on_aws);
+}
+
+/// Our TSA over DynamoDB (its certificate) and KMS (the CA and TSA keys).
+async fn own_tsa_on_aws() -> Fixture<dyn hims_esign::ports::Timestamper> {
+    let ports = hims_esign::ports::Ports {
+        store: Arc::new(new_store().await),
+        blobs: Arc::new(new_blobs().await),
+        mailer: Arc::new(SesMailer::new(
+            aws_sdk_sesv2::Client::new(&sdk().await),
+            "esign@example.com",
+            None,
+        )),
+        keys: Arc::new(new_keys().await),
+        clock: Arc::new(hims_esign::testing::FixedClock::at_rfc3339(
+            "2026-03-01T09:00:00Z",
+        )),
+        rng: Arc::new(OsRng),
+    };
+    Fixture::new(Arc::new(hims_esign::app::tsa::OwnTsa::new(
+        ports,
+        "https://hims.test",
+    )))
 }
 
 fn put(item: Item, condition: Condition) -> Write {
@@ -433,6 +456,7 @@ async fn ports_built_from_config_reach_every_service() {
         (env::TABLE, table),
         (env::BUCKET, bucket),
         (env::CA_KEY_ID, ids.ca),
+        (env::TSA_KEY_ID, ids.tsa),
         (env::DATA_KEY_ID, ids.data),
         (env::MAC_KEY_ID, ids.mac),
         (env::MAIL_FROM, "esign@example.com".to_owned()),

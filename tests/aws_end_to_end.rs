@@ -25,7 +25,7 @@ use hims_esign::adapters::aws::{
     AwsConfig, DynamoStore, KmsKeys, S3Blobs, SesMailer, build_ports, emulator_sdk_config,
 };
 use hims_esign::adapters::webhook::ReqwestWebhooks;
-use hims_esign::app::{App, hmac_sig, signing::stroke_png};
+use hims_esign::app::{App, hmac_sig, stroke::stroke_png};
 use hims_esign::config::Settings;
 use hims_esign::http::router;
 use hims_esign::lambda;

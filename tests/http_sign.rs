@@ -326,6 +326,38 @@ async fn the_whole_example_ends_signed_by_everyone_and_pyhanko_agrees() {
     assert_eq!(pyhanko_valid(&h, &pdf).await, 3);
 }
 
+/// B-LTA, checked by pyHanko offline from the embedded data alone and 15 years
+/// ahead, for the agreement and its certificate of completion. pyHanko judges
+/// at the machine's time, so this harness's fixed clock starts there.
+#[tokio::test]
+async fn the_example_ends_b_lta_and_pyhanko_validates_it_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::open_in(dir, chrono::Utc::now(), 7, None, |_| {});
+    let c = ceremony::start_with(&h, &hims_esign::example::create_request(h.now())).await;
+    ceremony::complete(&h, &c).await;
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let cert = h
+        .portal(
+            Method::GET,
+            &format!("/v1/agreements/{}/completion-certificate", c.agreement),
+            None,
+        )
+        .await;
+    let ca = h
+        .call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
+        .await;
+    assert_eq!(pyhanko::offline_lta(&ca.bytes, &pdf), (3, 1));
+    assert_eq!(pyhanko::offline_lta(&ca.bytes, &cert.bytes), (1, 1));
+    let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).unwrap();
+    assert!(
+        report
+            .signatures
+            .iter()
+            .all(|s| s.long_term.level == hims_pdf::PadesLevel::BLTA),
+        "{report:#?}"
+    );
+}
+
 /// How many signatures pyHanko judges VALID, trusting only the CA this service publishes.
 async fn pyhanko_valid(h: &Harness, pdf: &[u8]) -> usize {
     let ca = h
@@ -451,4 +483,41 @@ async fn the_text_view_is_served_in_the_turn_and_a_typed_signature_is_audited() 
         "{}",
         refused.text()
     );
+}
+
+/// No signature without its timestamp: when the TSA key fails, the request is
+/// a retryable 503 `timestamp_unavailable`, nothing is stored, and the same
+/// request then succeeds with a B-T signature.
+#[tokio::test]
+async fn without_a_timestamp_nothing_is_signed_and_a_retry_succeeds() {
+    use hims_esign::adapters::faulty::{Fault, FaultPlan};
+    let plan = FaultPlan::new();
+    let dir = tempfile::tempdir().unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(support::START)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let h = Harness::open_in(dir, at, 7, Some(plan.clone()), |_| {});
+    let c = ceremony::start(&h).await;
+    ceremony::certificate(&h, &c, FIRST).await;
+    let (_, sha) = ceremony::document(&h, &c.tokens[FIRST]).await;
+    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
+    let body = ceremony::sign_body(&activation, &sha);
+
+    plan.arm(Some(
+        "fail-before:keys.tsa_sign:1".parse::<Fault>().unwrap(),
+    ));
+    let refused = ceremony::sign(&h, &c.tokens[FIRST], &body).await;
+    plan.disarm();
+    refused.assert_error(StatusCode::SERVICE_UNAVAILABLE, "timestamp_unavailable");
+    let (_, still) = ceremony::document(&h, &c.tokens[FIRST]).await;
+    assert_eq!(still, sha, "no revision was stored");
+
+    let signed = ceremony::sign(&h, &c.tokens[FIRST], &body).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.text());
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).unwrap();
+    let signature = report.signatures.last().unwrap();
+    assert!(signature.intact && signature.trusted, "{signature:?}");
+    assert_eq!(signature.long_term.level, hims_pdf::PadesLevel::BLT);
+    assert!(signature.long_term.validates_offline, "{signature:?}");
 }

@@ -283,3 +283,47 @@ async fn outbox_page_shows_every_email_escaped() {
         "email HTML is escaped into the frame"
     );
 }
+
+// ------------------------------------------------------------------ timestamps
+
+/// A local runtime's own TSA (soft TSA key, SQLite) on a fixed clock.
+fn tsa_runtime(dir: &Path) -> hims_esign::local::LocalRuntime {
+    let settings = hims_esign::config::Settings::local("https://hims.test", "portal", "ekyc");
+    hims_esign::local::LocalRuntime::open(dir, settings, clock(), rng(11)).expect("open runtime")
+}
+
+async fn own_tsa() -> Fixture<dyn hims_esign::ports::Timestamper> {
+    let dir = temp_dir();
+    let runtime = tsa_runtime(dir.path());
+    Fixture::with_guard(Arc::new(runtime.app.own_tsa()), (dir, runtime.app))
+}
+
+/// The RFC 3161 client against our own `POST /tsa`, served on 127.0.0.1.
+async fn http_tsa() -> Fixture<dyn hims_esign::ports::Timestamper> {
+    use hims_esign::adapters::tsa_client::{HttpTimestamper, HttpTimestamperOptions};
+    let dir = temp_dir();
+    let runtime = tsa_runtime(dir.path());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = runtime.router(hims_esign::local::OutboxAccess::PortalToken);
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let mut options = HttpTimestamperOptions::new(&format!("http://{address}/tsa"));
+    options.bearer_token = Some("portal".to_owned());
+    let client = HttpTimestamper::new(options, rng(12));
+    Fixture::with_guard(Arc::new(client), (dir, runtime.app, AbortOnDrop(server)))
+}
+
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+mod timestamps {
+    crate::timestamper_contract_tests!(crate::own_tsa);
+    mod over_http {
+        crate::timestamper_contract_tests!(crate::http_tsa);
+    }
+}

@@ -77,7 +77,11 @@ async fn reminds_once_then_expires_once_and_tells_the_developer() {
         .unwrap();
     assert_eq!(
         again,
-        sweep::SweepReport::default(),
+        sweep::SweepReport {
+            crl_current: true,
+            tsa_certificate_current: true,
+            ..Default::default()
+        },
         "nothing is due any more"
     );
     h.deliver().await;
@@ -117,4 +121,54 @@ async fn reads_grow_with_what_is_due_not_with_the_table() {
         reads[0], reads[1],
         "reads with 1,000 vs 10,000 agreements: {reads:?}"
     );
+}
+
+/// The sweep keeps the CRL current without anyone fetching it: after it runs,
+/// the stored CRL is at most `CRL_RESIGN_AFTER` old, its nextUpdate at most
+/// 7 days on, and the TSA certificate is there for the functions that stamp.
+#[tokio::test]
+async fn the_sweep_reissues_the_crl_and_keeps_the_tsa_certificate() {
+    let h = Harness::new();
+    let app = &h.runtime.app;
+    let stored_crl = || async {
+        let crl = hims_esign::app::ca::current_crl_if_stored(app)
+            .await
+            .unwrap()
+            .expect("a stored CRL");
+        let crl = hims_pki::crl_from_der(&crl).unwrap();
+        hims_pki::crl_validity(&crl).unwrap()
+    };
+    let report = sweep::run(app, h.now()).await.unwrap();
+    assert!(
+        report.crl_current && report.tsa_certificate_current,
+        "{report:?}"
+    );
+    let (this_update, next_update) = stored_crl().await;
+    assert_eq!(this_update, h.now());
+    assert!(next_update.unwrap() - this_update <= Duration::days(7));
+
+    // Within the re-sign period the same CRL stays; past it the sweep re-signs.
+    h.advance(Duration::hours(1));
+    sweep::run(app, h.now()).await.unwrap();
+    assert_eq!(stored_crl().await.0, this_update);
+    h.advance(hims_esign::app::ca::CRL_RESIGN_AFTER);
+    sweep::run(app, h.now()).await.unwrap();
+    assert_eq!(stored_crl().await.0, h.now());
+
+    // The TSA certificate is renewed once less than a year of it is left.
+    let tsa = || async {
+        let certificate = hims_esign::app::tsa::tsa_certificate(&app.ports, "https://hims.test")
+            .await
+            .unwrap();
+        hims_pki::CertificateInfo::of(&certificate).unwrap()
+    };
+    let first = tsa().await;
+    h.advance(
+        hims_esign::app::tsa::TSA_CERT_VALIDITY - hims_esign::app::tsa::TSA_CERT_RENEW_BEFORE,
+    );
+    sweep::run(app, h.now()).await.unwrap();
+    let renewed = tsa().await;
+    assert_ne!(renewed.serial_hex, first.serial_hex);
+    assert_eq!(renewed.public_key_der, first.public_key_der);
+    assert!(renewed.not_after > first.not_after);
 }

@@ -87,7 +87,7 @@ impl std::str::FromStr for Fault {
 }
 
 /// Every call the wrappers count, by name.
-pub const OPERATIONS: [&str; 15] = [
+pub const OPERATIONS: [&str; 17] = [
     "store.get",
     "store.query",
     "store.query_index",
@@ -98,6 +98,8 @@ pub const OPERATIONS: [&str; 15] = [
     "mailer.send",
     "keys.ca_sign",
     "keys.ca_public_key",
+    "keys.tsa_sign",
+    "keys.tsa_public_key",
     "keys.encrypt",
     "keys.decrypt",
     "keys.mac",
@@ -375,6 +377,16 @@ impl Keys for Faulty<dyn Keys> {
         let call = self.inner.ca_public_key();
         self.plan
             .around("keys.ca_public_key", key_fault, call)
+            .await
+    }
+    async fn tsa_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let call = self.inner.tsa_sign(message);
+        self.plan.around("keys.tsa_sign", key_fault, call).await
+    }
+    async fn tsa_public_key(&self) -> Result<Vec<u8>, KeyError> {
+        let call = self.inner.tsa_public_key();
+        self.plan
+            .around("keys.tsa_public_key", key_fault, call)
             .await
     }
     async fn encrypt(&self, plain: &[u8], ctx: &EncryptionContext) -> Result<Vec<u8>, KeyError> {

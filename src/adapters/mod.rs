@@ -5,4 +5,5 @@ pub mod aws;
 pub mod faulty;
 #[cfg(feature = "local")]
 pub mod local;
+pub mod tsa_client;
 pub mod webhook;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::{App, layout};
 use crate::domain::{Agreement, AgreementState, Party, PartyState};
 use crate::error::{AppError, AppResult};
-use crate::ports::{Condition, Item, Query, StoreError, Write};
+use crate::ports::{Condition, Item, Ports, Query, StoreError, Write};
 
 /// Counter on the CA item: how many revocations were ever written.
 pub const REVOCATIONS_COUNTER: &str = "revocations";
@@ -65,21 +65,26 @@ fn unreadable() -> AppError {
 
 /// The CA certificate, made and stored on first use.
 pub async fn ca_certificate(app: &App) -> AppResult<Certificate> {
-    load_or_create(app)
+    ca_certificate_in(&app.ports).await
+}
+
+/// [`ca_certificate`] for callers that hold only the ports (the own TSA).
+pub async fn ca_certificate_in(ports: &Ports) -> AppResult<Certificate> {
+    load_or_create(ports)
         .await
         .map(|(certificate, _)| certificate)
 }
 
-async fn load_or_create(app: &App) -> AppResult<(Certificate, Item)> {
-    let store = app.ports.store.as_ref();
+async fn load_or_create(ports: &Ports) -> AppResult<(Certificate, Item)> {
+    let store = ports.store.as_ref();
     if let Some(item) = store.get(&layout::ca()).await? {
         return Ok((parse_ca(&item)?, item));
     }
-    let now = app.now();
-    let public_key = app.ports.keys.ca_public_key().await?;
+    let now = ports.clock.now();
+    let public_key = ports.keys.ca_public_key().await?;
     let pending =
-        pki::prepare_ca_certificate(&public_key, app.ports.rng.bytes(), now).map_err(pki_failed)?;
-    let signature = app.ports.keys.ca_sign(pending.tbs()).await?;
+        pki::prepare_ca_certificate(&public_key, ports.rng.bytes(), now).map_err(pki_failed)?;
+    let signature = ports.keys.ca_sign(pending.tbs()).await?;
     let certificate = pending.finish(&signature).map_err(pki_failed)?;
     let der = pki::certificate_to_der(&certificate).map_err(pki_failed)?;
     let record = CaRecord {
@@ -186,7 +191,7 @@ pub fn revocation_writes(before: &Agreement, after: &Agreement, now: DateTime<Ut
 
 /// `GET /crl`: the current CRL (DER), re-signed when needed.
 pub async fn current_crl(app: &App) -> AppResult<Vec<u8>> {
-    let (ca, ca_item) = load_or_create(app).await?;
+    let (ca, ca_item) = load_or_create(&app.ports).await?;
     // Read the counter before the revocations: a revocation landing in
     // between is then listed early, never missed.
     let seen = ca_item.counter(REVOCATIONS_COUNTER);
@@ -236,6 +241,28 @@ pub async fn current_crl(app: &App) -> AppResult<Vec<u8>> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The CRL to embed in a DSS: the current one, or — where this function may
+/// not use the CA key to re-sign it (sign-document in AWS) — the last signed,
+/// which the expiry sweep keeps no older than [`CRL_RESIGN_AFTER`].
+pub async fn crl_for_embedding(app: &App) -> AppResult<Vec<u8>> {
+    match current_crl(app).await {
+        Ok(der) => Ok(der),
+        Err(e) => match current_crl_if_stored(app).await? {
+            Some(der) => Ok(der),
+            None => Err(e),
+        },
+    }
+}
+
+/// The CRL as last signed, without re-signing it (`None` before the first).
+pub async fn current_crl_if_stored(app: &App) -> AppResult<Option<Vec<u8>>> {
+    let Some(item) = app.ports.store.get(&layout::crl()).await? else {
+        return Ok(None);
+    };
+    let record: CrlRecord = serde_json::from_value(item.data).map_err(|_| unreadable())?;
+    B64.decode(&record.der).map(Some).map_err(|_| unreadable())
 }
 
 async fn revocations(app: &App) -> AppResult<Vec<Revocation>> {

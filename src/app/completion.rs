@@ -14,9 +14,9 @@ use zeroize::Zeroizing;
 
 use super::audit::AuditEntry;
 use super::ca::{self, pki_failed};
+use super::document::pdf_failed;
 use super::mail::Template;
 use super::repo::{self, AgreementRecord, Change};
-use super::signing::pdf_failed;
 use super::verify::verify_url;
 use super::{App, layout, notices};
 use crate::domain::{Action, AgreementId, AgreementState, Party, identity, malaysia_time};
@@ -84,11 +84,31 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
     if loaded.record.agreement.state != AgreementState::Completed {
         return Ok(None);
     }
+    // B-LTA for the agreement itself: its last revision gets a DSS and a
+    // document timestamp, committed with the certificate, which names it.
+    let mut loaded = loaded;
+    let now = app.now();
+    let current = loaded
+        .record
+        .current_revision()
+        .cloned()
+        .ok_or_else(unreadable)?;
+    let signed = app.ports.blobs.get(&current.blob_key).await?;
+    let sealed = super::tsa::seal_with_document_timestamp(app, signed).await?;
+    let revision = super::document::store_revision(
+        app.ports.blobs.as_ref(),
+        &loaded.record.agreement,
+        current.number + 1,
+        &sealed,
+        "document_timestamp",
+        now,
+    )
+    .await?;
+    loaded.record.revisions.push(revision);
     let entries = repo::audit_entries(store, id).await?;
     let document = completion_document(&loaded.record, &entries)?;
     let (certificate_der, pkcs8_key) = system_signer(app).await?;
     let ca_der = pki::certificate_to_der(&ca::ca_certificate(app).await?).map_err(pki_failed)?;
-    let now = app.now();
     let serial = loaded.record.agreement.serial_display();
     let request = hims_pdf::SignRequest {
         field_name: FIELD_NAME.to_owned(),
@@ -102,7 +122,9 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
         },
         signed_at: now,
     };
-    let bytes = tokio::task::spawn_blocking(move || {
+    let validation =
+        super::tsa::validation_data(app, std::slice::from_ref(&request.signer_cert_der)).await?;
+    let pending = tokio::task::spawn_blocking(move || {
         let plain = hims_espa::render_completion(&document).map_err(espa_failed)?;
         let slot = SignatureSlot {
             field_name: FIELD_NAME.to_owned(),
@@ -112,10 +134,14 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
         };
         let with_field = hims_espa::first_revision(Base::Portal(plain), &[slot], &serial)
             .map_err(espa_failed)?;
-        hims_pdf::sign(&with_field, &request).map_err(pdf_failed)
+        hims_pdf::prepare_signature(&with_field, &request, Some(&validation)).map_err(pdf_failed)
     })
     .await
     .map_err(|_| AppError::internal("signing_failed"))??;
+    // The system signature is B-T like the signers'; the certificate is then sealed B-LTA.
+    let token = super::tsa::timestamp(app, &pending.timestamp_imprint()).await?;
+    let signed = pending.finish(&token).map_err(pdf_failed)?;
+    let bytes = super::tsa::seal_with_document_timestamp(app, signed).await?;
 
     let sha256 = super::document::sha256_hex(&bytes);
     let blob_key = format!("agreements/{}/completion-{}.pdf", id.0, &sha256[..16]);
@@ -332,5 +358,5 @@ fn system_mark() -> AppResult<Vec<u8>> {
         })
         .collect();
     let tick: &[(f32, f32)] = &[(38.0, 47.0), (54.0, 63.0), (84.0, 28.0)];
-    super::signing::stroke_png(120, 90, &[&ring, tick])
+    super::stroke::stroke_png(120, 90, &[&ring, tick])
 }

@@ -192,6 +192,11 @@ pub async fn store_revision(
     })
 }
 
+pub(crate) fn pdf_failed(e: hims_pdf::PdfError) -> crate::error::AppError {
+    tracing::error!(error = %e, "PDF signing failed");
+    crate::error::AppError::internal("signing_failed")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,11 @@ pub fn completion(agreement: &AgreementId) -> Key {
     Key::new(format!("AGR#{}", agreement.0), "COMPLETION")
 }
 
+/// The timestamp authority's current certificate (its key is in `Keys`).
+pub fn tsa_certificate() -> Key {
+    Key::new("SYSTEM", "TSA")
+}
+
 /// The system's own signing certificate and encrypted key (signs certificates of completion).
 pub fn system_signer() -> Key {
     Key::new("SYSTEM", "SIGNER")

@@ -25,8 +25,10 @@ pub mod review;
 pub mod ses_events;
 pub mod session;
 pub mod signing;
+pub mod stroke;
 pub mod sweep;
 pub mod totp_enrolment;
+pub mod tsa;
 pub mod verify;
 
 use std::future::Future;
@@ -34,7 +36,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult};
-use crate::ports::{Ports, WebhookClient};
+use crate::ports::{Ports, Timestamper, WebhookClient};
 
 /// The core, built once at start and shared by every request.
 #[derive(Clone)]
@@ -47,6 +49,8 @@ pub struct App {
     pub outbox_signal: Arc<tokio::sync::Notify>,
     /// Verifications of stored revisions (`GET /verify/{serial}`).
     pub verify_cache: Arc<verify::VerifyCache>,
+    /// An outside TSA to use instead of our own (`HIMS_TSA_URL`).
+    pub external_timestamper: Option<Arc<dyn Timestamper>>,
 }
 
 impl App {
@@ -57,7 +61,25 @@ impl App {
             webhooks,
             outbox_signal: Arc::new(tokio::sync::Notify::new()),
             verify_cache: Arc::default(),
+            external_timestamper: None,
         }
+    }
+
+    /// Where signature and document timestamps come from: the outside TSA
+    /// when one is configured, else our own over the current ports.
+    pub fn timestamper(&self) -> Arc<dyn Timestamper> {
+        match &self.external_timestamper {
+            Some(external) => external.clone(),
+            None => Arc::new(tsa::OwnTsa::new(
+                self.ports.clone(),
+                &self.settings.public_url,
+            )),
+        }
+    }
+
+    /// Our own TSA, which `POST /tsa` serves whatever signing uses.
+    pub fn own_tsa(&self) -> tsa::OwnTsa {
+        tsa::OwnTsa::new(self.ports.clone(), &self.settings.public_url)
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

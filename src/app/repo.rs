@@ -16,6 +16,12 @@ use crate::domain::{Agreement, AgreementId, Event};
 use crate::error::{AppError, AppResult};
 use crate::ports::{Condition, Item, Ports, Query, Store, Write};
 
+/// What `layout::serial(serial)` holds: the way from a serial to its agreement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SerialEntry {
+    pub agreement_id: AgreementId,
+}
+
 /// One stored PDF revision of the agreement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::activation::{self, Outcome};
 use super::ca::{self, pki_failed};
-use super::repo::{self, AgreementRecord, Change, Revision};
+use super::repo::{self, AgreementRecord, Change, Revision, SerialEntry};
 use super::{App, certificates, completion, document, layout, notices, retry_on_conflict, session};
 use crate::domain::{
     Action, Agreement, AgreementId, AgreementState, DomainError, Party, PartyId, PartyState,
@@ -54,12 +54,6 @@ pub struct Signed {
     pub document_sha256: String,
     pub serial: String,
     pub agreement_state: AgreementState,
-}
-
-/// What `layout::serial(serial)` holds: the way from a serial to its agreement.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SerialEntry {
-    pub agreement_id: AgreementId,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -197,6 +191,7 @@ async fn attempt(
         certificates::decrypt_signer_key(app.ports.keys.as_ref(), agreement_id, party_id, &secrets)
             .await?;
     let ca_der = pki::certificate_to_der(&ca::ca_certificate(app).await?).map_err(pki_failed)?;
+    let validation = super::tsa::validation_data(app, &[secrets.certificate_der()?]).await?;
     let pdf = app.ports.blobs.get(&current.blob_key).await?;
     let sign_request = hims_pdf::SignRequest {
         field_name: document::field_name(&party),
@@ -218,17 +213,25 @@ async fn attempt(
     } else {
         None
     };
-    let (serial_pdf, signed_pdf) = tokio::task::spawn_blocking(move || {
+    let (serial_pdf, pending) = tokio::task::spawn_blocking(move || {
         let serial_pdf = match serial_stamp {
             Some((serial, url)) => Some(hims_pdf::apply_serial(&pdf, &serial, &url)?),
             None => None,
         };
-        let signed = hims_pdf::sign(serial_pdf.as_deref().unwrap_or(&pdf), &sign_request)?;
-        Ok::<_, PdfError>((serial_pdf, signed))
+        let pending = hims_pdf::prepare_signature(
+            serial_pdf.as_deref().unwrap_or(&pdf),
+            &sign_request,
+            Some(&validation),
+        )?;
+        Ok::<_, PdfError>((serial_pdf, pending))
     })
     .await
     .map_err(|_| AppError::internal("signing_failed"))?
     .map_err(pdf_failed)?;
+    // B-T: no signature is stored without its timestamp. Nothing is written
+    // before this point, so a TSA outage leaves the request retryable as is.
+    let token = super::tsa::timestamp(app, &pending.timestamp_imprint()).await?;
+    let signed_pdf = pending.finish(&token).map_err(pdf_failed)?;
 
     let blobs = app.ports.blobs.as_ref();
     let mut revisions = Vec::new();
@@ -295,10 +298,7 @@ async fn attempt(
     Ok(signed_from(&record, &outcome))
 }
 
-pub(crate) fn pdf_failed(e: PdfError) -> AppError {
-    tracing::error!(error = %e, "PDF signing failed");
-    AppError::internal("signing_failed")
-}
+pub(crate) use super::document::pdf_failed;
 
 /// The agreement's full serial: claimed once per agreement, numbered from a
 /// per-project counter by compare-and-increment (no gaps, no duplicates).
@@ -360,44 +360,4 @@ fn ignore_lost_race(result: Result<(), StoreError>) -> AppResult<()> {
         Ok(()) | Err(StoreError::ConditionFailed { .. } | StoreError::Conflict) => Ok(()),
         Err(e) => Err(e.into()),
     }
-}
-
-/// A drawn signature as a PNG: dark ink `strokes` (polylines, in pixels) on a
-/// transparent `width` x `height` canvas. The demo's "handwriting" and the
-/// system's mark on certificates of completion.
-pub fn stroke_png(width: u32, height: u32, strokes: &[&[(f32, f32)]]) -> AppResult<Vec<u8>> {
-    const INK: [u8; 3] = [20, 40, 120];
-    const RADIUS: f32 = 1.8;
-    let failed = |_| AppError::internal("signature_image_failed");
-    let mut rgba = vec![0u8; (width as usize) * (height as usize) * 4];
-    let mut dot = |cx: f32, cy: f32| {
-        let (x0, x1) = ((cx - RADIUS).floor().max(0.0), (cx + RADIUS).ceil());
-        let (y0, y1) = ((cy - RADIUS).floor().max(0.0), (cy + RADIUS).ceil());
-        for y in (y0 as u32)..=(y1 as u32).min(height.saturating_sub(1)) {
-            for x in (x0 as u32)..=(x1 as u32).min(width.saturating_sub(1)) {
-                if (x as f32 - cx).hypot(y as f32 - cy) <= RADIUS {
-                    let at = ((y * width + x) * 4) as usize;
-                    rgba[at..at + 4].copy_from_slice(&[INK[0], INK[1], INK[2], 255]);
-                }
-            }
-        }
-    };
-    for stroke in strokes {
-        for pair in stroke.windows(2) {
-            let ((ax, ay), (bx, by)) = (pair[0], pair[1]);
-            let steps = ((bx - ax).hypot(by - ay) / 0.5).ceil().max(1.0) as u32;
-            for step in 0..=steps {
-                let t = step as f32 / steps as f32;
-                dot(ax + (bx - ax) * t, ay + (by - ay) * t);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(failed)?;
-    writer.write_image_data(&rgba).map_err(failed)?;
-    writer.finish().map_err(failed)?;
-    Ok(out)
 }

@@ -24,6 +24,10 @@ pub struct SweepReport {
     /// Certificates of completion the last party's request did not get to
     /// make (a crash or an outage right after its commit), made here.
     pub completions: u32,
+    /// The CRL served after this run is current (re-signed when it was due).
+    pub crl_current: bool,
+    /// The TSA certificate is current (renewed when it was near its end).
+    pub tsa_certificate_current: bool,
 }
 
 pub async fn run(app: &App, now: DateTime<Utc>) -> AppResult<SweepReport> {
@@ -67,10 +71,28 @@ async fn sweep(app: &App, now: DateTime<Utc>, completions_only: bool) -> AppResu
             }
         }
     }
+    if !completions_only {
+        keep_trust_current(app, &mut report).await;
+    }
     if report.reminders + report.parties_expired + report.completions > 0 {
         app.outbox_signal.notify_one();
     }
     Ok(report)
+}
+
+/// Re-signs the CRL when it is due (so it is never older than
+/// `ca::CRL_RESIGN_AFTER` and lists every revocation, fetched or not) and
+/// renews the TSA certificate before its end: the functions that only read
+/// them may not use the CA key. A failure is logged; the next run retries.
+async fn keep_trust_current(app: &App, report: &mut SweepReport) {
+    match ca::current_crl(app).await {
+        Ok(_) => report.crl_current = true,
+        Err(e) => tracing::error!(code = e.code, "re-signing the CRL failed"),
+    }
+    match super::tsa::tsa_certificate(&app.ports, &app.settings.public_url).await {
+        Ok(_) => report.tsa_certificate_current = true,
+        Err(e) => tracing::error!(code = e.code, "renewing the TSA certificate failed"),
+    }
 }
 
 /// A completed agreement is due until its certificate of completion exists.

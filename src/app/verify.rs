@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-use super::signing::SerialEntry;
+use super::repo::SerialEntry;
 use super::{App, ca, document, layout, repo};
 use crate::domain::{AgreementState, identity, malaysia_time};
 use crate::error::{AppError, AppResult, ErrorKind};

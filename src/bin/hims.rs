@@ -412,7 +412,7 @@ async fn demo(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
             let activation = client
                 .signer_json(Method::POST, "/v1/signer/authorize", &token, &authorize)
                 .await?;
-            let png = hims_esign::app::signing::stroke_png(
+            let png = hims_esign::app::stroke::stroke_png(
                 160,
                 60,
                 &[&[
@@ -479,13 +479,27 @@ async fn demo(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         let report = hims_pdf::verify(pdf, &trust)?;
         for s in &report.signatures {
             println!(
-                "   {what:<10} {:<24} {:<28} intact {} trusted {} revoked {} changes after {:?}",
+                "   {what:<10} {:<24} {:<28} {:<6} intact {} trusted {} revoked {} offline {} changes after {:?}",
                 s.field_name,
                 s.signer_cn.as_deref().unwrap_or("?"),
+                s.long_term.level.as_str(),
                 s.intact,
                 s.trusted,
                 s.revoked,
+                s.long_term.validates_offline,
                 s.modification
+            );
+        }
+        for t in &report.document_timestamps {
+            println!(
+                "   {what:<10} {:<24} {:<28} at {} valid {}",
+                t.field_name,
+                t.timestamp.tsa_name.as_deref().unwrap_or("?"),
+                t.timestamp
+                    .time
+                    .map(|time| time.to_rfc3339())
+                    .unwrap_or_default(),
+                t.valid()
             );
         }
         println!("   {what}: all signatures valid: {}", report.all_valid());

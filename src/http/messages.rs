@@ -333,6 +333,10 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Penetapan semula PIN Sijil Digital berjaya. Sila ke halaman Tandatangan dan gunakan PIN yang baharu.",
             "Digital Certificate PIN Reset Successful. Please go to the Signature page and use the newly reset PIN.",
         ),
+        "timestamp_unavailable" => (
+            "Cap masa tidak dapat diperoleh buat sementara; tiada apa-apa yang ditandatangani. Sila cuba lagi.",
+            "No timestamp could be obtained just now, so nothing was signed. Please try again.",
+        ),
         "service_unavailable" => (
             "Perkhidmatan tidak dapat dicapai buat sementara. Sila cuba lagi.",
             "The service is temporarily unavailable. Please try again.",

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod page;
 pub mod public;
 pub mod signing;
+pub mod tsa;
 pub mod verify;
 
 use axum::Router;
@@ -71,7 +72,7 @@ impl Function {
                 .merge(certificates::ca_router())
                 .merge(verify::router()),
             Self::IssueCertificate => certificates::router(),
-            Self::SignDocument => signing::router(),
+            Self::SignDocument => signing::router().merge(tsa::router()),
             Self::VerifyPin => authorize::verify_pin_router(),
             Self::SendOtp => authorize::send_otp_router(),
         }

@@ -17,6 +17,7 @@ macro_rules! keys_contract_tests {
             $make,
             [
                 ca_signature_verifies_with_the_public_key,
+                tsa_key_signs_and_is_not_the_ca_key,
                 encrypt_decrypt_round_trip,
                 encryption_is_randomised,
                 decrypt_under_another_context_fails,
@@ -60,6 +61,29 @@ pub async fn ca_signature_verifies_with_the_public_key(f: &Fixture<dyn Keys>) {
     let signature = Signature::from_der(&der).expect("DER ECDSA signature");
     assert!(public.verify(&message, &signature).is_ok());
     assert!(public.verify(b"another message", &signature).is_err());
+}
+
+pub async fn tsa_key_signs_and_is_not_the_ca_key(f: &Fixture<dyn Keys>) {
+    let keys = &*f.port;
+    let spki = keys.tsa_public_key().await.expect("TSA public key");
+    assert_eq!(
+        keys.tsa_public_key().await.expect("again"),
+        spki,
+        "one TSA key"
+    );
+    assert_ne!(
+        keys.ca_public_key().await.expect("CA public key"),
+        spki,
+        "the TSA key is separate from the CA key"
+    );
+    let public = VerifyingKey::from_public_key_der(&spki).expect("SPKI DER of a P-256 key");
+    let message = b"signed attributes of a TSTInfo".to_vec();
+    let der = keys.tsa_sign(&message).await.expect("sign");
+    let signature = Signature::from_der(&der).expect("DER ECDSA signature");
+    assert!(public.verify(&message, &signature).is_ok());
+    let ca_der = keys.ca_sign(&message).await.expect("CA sign");
+    let ca_signature = Signature::from_der(&ca_der).expect("DER");
+    assert!(public.verify(&message, &ca_signature).is_err());
 }
 
 pub async fn encrypt_decrypt_round_trip(f: &Fixture<dyn Keys>) {

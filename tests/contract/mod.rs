@@ -21,6 +21,7 @@ pub mod blobs;
 pub mod keys;
 pub mod mail;
 pub mod store;
+pub mod timestamper;
 
 use std::any::Any;
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use hims_esign::app::activation::{self, Factor};
-use hims_esign::app::signing::stroke_png;
+use hims_esign::app::stroke::stroke_png;
 use hims_esign::domain::{AgreementId, PartyId};
 
 use crate::support::{self, Harness, Reply};

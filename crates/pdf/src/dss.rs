@@ -118,10 +118,13 @@ pub(crate) fn write(
                 continue;
             }
             let id = update.allocate();
-            update.write_object(
-                id,
-                &Object::Stream(Stream::new(Dictionary::new(), item.clone())),
-            )?;
+            // Compressed as pyHanko writes them; it also keeps certificate
+            // subjects out of the file's plain bytes.
+            let mut stream = Stream::new(Dictionary::new(), item.clone());
+            stream
+                .compress()
+                .map_err(|e| PdfError::Malformed(format!("DSS stream: {e}")))?;
+            update.write_object(id, &Object::Stream(stream))?;
             refs.push(Object::Reference(id));
         }
         if !refs.is_empty() {

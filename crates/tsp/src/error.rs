@@ -59,7 +59,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    pub(crate) fn new(fail_info: FailureInfo, reason: &'static str) -> Self {
+    pub fn new(fail_info: FailureInfo, reason: &'static str) -> Self {
         Self { fail_info, reason }
     }
 }

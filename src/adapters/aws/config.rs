@@ -12,6 +12,7 @@ pub mod env {
     pub const TABLE: &str = "HIMS_TABLE";
     pub const BUCKET: &str = "HIMS_BUCKET";
     pub const CA_KEY_ID: &str = "HIMS_CA_KEY_ID";
+    pub const TSA_KEY_ID: &str = "HIMS_TSA_KEY_ID";
     pub const DATA_KEY_ID: &str = "HIMS_DATA_KEY_ID";
     pub const MAC_KEY_ID: &str = "HIMS_MAC_KEY_ID";
     pub const MAIL_FROM: &str = "HIMS_MAIL_FROM";
@@ -53,6 +54,7 @@ impl AwsConfig {
             bucket: required(env::BUCKET)?,
             keys: KmsKeyIds {
                 ca: required(env::CA_KEY_ID)?,
+                tsa: required(env::TSA_KEY_ID)?,
                 data: required(env::DATA_KEY_ID)?,
                 mac: required(env::MAC_KEY_ID)?,
             },
@@ -114,6 +116,7 @@ mod tests {
             (env::TABLE, "t"),
             (env::BUCKET, "b"),
             (env::CA_KEY_ID, "ca"),
+            (env::TSA_KEY_ID, "tsa"),
             (env::DATA_KEY_ID, "data"),
             (env::MAC_KEY_ID, "mac"),
             (env::MAIL_FROM, "esign@example.com"),
@@ -131,6 +134,7 @@ mod tests {
             config.keys,
             KmsKeyIds {
                 ca: "ca".into(),
+                tsa: "tsa".into(),
                 data: "data".into(),
                 mac: "mac".into()
             }

@@ -1,4 +1,4 @@
-//! `Keys` on KMS: the CA key (ECC_NIST_P256, SIGN_VERIFY), the data key
+//! `Keys` on KMS: the CA and TSA keys (ECC_NIST_P256, SIGN_VERIFY), the data key
 //! (SYMMETRIC_DEFAULT) and the MAC key (HMAC_256). No key material leaves KMS.
 
 use async_trait::async_trait;
@@ -20,10 +20,11 @@ use crate::ports::{EncryptionContext, KeyError, Keys};
 const MAX_RAW_MESSAGE: usize = 4096;
 const HMAC_SHA256_LEN: usize = 32;
 
-/// Key ids or ARNs (aliases work too) of the three keys.
+/// Key ids or ARNs (aliases work too) of the four keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KmsKeyIds {
     pub ca: String,
+    pub tsa: String,
     pub data: String,
     pub mac: String,
 }
@@ -32,6 +33,7 @@ pub struct KmsKeys {
     client: Client,
     ids: KmsKeyIds,
     ca_public_key: OnceCell<Vec<u8>>,
+    tsa_public_key: OnceCell<Vec<u8>>,
 }
 
 fn unavailable<E, R>(err: aws_sdk_kms::error::SdkError<E, R>) -> KeyError
@@ -69,10 +71,11 @@ impl KmsKeys {
             client,
             ids,
             ca_public_key: OnceCell::new(),
+            tsa_public_key: OnceCell::new(),
         }
     }
 
-    /// Creates the three keys, for tests and development.
+    /// Creates the four keys, for tests and development.
     pub async fn create_keys(client: &Client) -> Result<KmsKeyIds, KeyError> {
         let create = |spec: KeySpec, usage: KeyUsageType, description: &'static str| async move {
             let output = client
@@ -95,6 +98,12 @@ impl KmsKeys {
                 "hims-esign CA",
             )
             .await?,
+            tsa: create(
+                KeySpec::EccNistP256,
+                KeyUsageType::SignVerify,
+                "hims-esign TSA",
+            )
+            .await?,
             data: create(
                 KeySpec::SymmetricDefault,
                 KeyUsageType::EncryptDecrypt,
@@ -109,11 +118,8 @@ impl KmsKeys {
             .await?,
         })
     }
-}
 
-#[async_trait]
-impl Keys for KmsKeys {
-    async fn ca_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+    async fn sign(&self, key_id: &str, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         // KMS takes a RAW message up to 4 KiB; beyond that (a long CRL) it takes
         // the SHA-256 digest. (moto hashes a DIGEST again, so only the RAW path
         // is tested there.)
@@ -125,7 +131,7 @@ impl Keys for KmsKeys {
         let output = self
             .client
             .sign()
-            .key_id(&self.ids.ca)
+            .key_id(key_id)
             .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
             .message_type(message_type)
             .message(Blob::new(payload))
@@ -138,23 +144,46 @@ impl Keys for KmsKeys {
             .ok_or_else(|| KeyError::Unavailable("Sign returned no signature".to_owned()))
     }
 
-    async fn ca_public_key(&self) -> Result<Vec<u8>, KeyError> {
-        let key =
-            self.ca_public_key
-                .get_or_try_init(|| async {
-                    let output = self
-                        .client
-                        .get_public_key()
-                        .key_id(&self.ids.ca)
-                        .send()
-                        .await
-                        .map_err(unavailable)?;
-                    output.public_key.map(Blob::into_inner).ok_or_else(|| {
-                        KeyError::Unavailable("GetPublicKey returned no key".to_owned())
-                    })
-                })
-                .await?;
+    async fn public_key(
+        &self,
+        cell: &OnceCell<Vec<u8>>,
+        key_id: &str,
+    ) -> Result<Vec<u8>, KeyError> {
+        let key = cell
+            .get_or_try_init(|| async {
+                let output = self
+                    .client
+                    .get_public_key()
+                    .key_id(key_id)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                output
+                    .public_key
+                    .map(Blob::into_inner)
+                    .ok_or_else(|| KeyError::Unavailable("GetPublicKey returned no key".to_owned()))
+            })
+            .await?;
         Ok(key.clone())
+    }
+}
+
+#[async_trait]
+impl Keys for KmsKeys {
+    async fn ca_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.sign(&self.ids.ca, message).await
+    }
+
+    async fn ca_public_key(&self) -> Result<Vec<u8>, KeyError> {
+        self.public_key(&self.ca_public_key, &self.ids.ca).await
+    }
+
+    async fn tsa_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        self.sign(&self.ids.tsa, message).await
+    }
+
+    async fn tsa_public_key(&self) -> Result<Vec<u8>, KeyError> {
+        self.public_key(&self.tsa_public_key, &self.ids.tsa).await
     }
 
     async fn encrypt(

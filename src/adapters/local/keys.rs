@@ -19,18 +19,20 @@ use super::files;
 use crate::ports::{EncryptionContext, KeyError, Keys, Rng};
 
 const CA_FILE: &str = "ca.p256.pk8";
+const TSA_FILE: &str = "tsa.p256.pk8";
 const ENC_FILE: &str = "enc.key";
 const MAC_FILE: &str = "mac.key";
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
 /// The system keys as files in `<data_dir>/keys/` (folder 0700, files 0600,
-/// both created with their mode): `ca.p256.pk8` (the CA's P-256 key, PKCS#8
-/// DER), `enc.key` (AES-256-GCM) and `mac.key` (HMAC-SHA256), 32 raw bytes
+/// both created with their mode): `ca.p256.pk8` and `tsa.p256.pk8` (the CA's
+/// and the timestamp authority's P-256 keys, PKCS#8 DER), `enc.key` (AES-256-GCM) and `mac.key` (HMAC-SHA256), 32 raw bytes
 /// each. Missing keys are made on first open from the given random source;
 /// key files that others may read are refused.
 pub struct SoftwareKeys {
     ca: SigningKey,
+    tsa: SigningKey,
     enc: Aes256Gcm,
     mac_key: Zeroizing<[u8; 32]>,
     rng: Arc<dyn Rng>,
@@ -41,8 +43,10 @@ impl SoftwareKeys {
         let dir = data_dir.join("keys");
         files::create_dir(&dir, 0o700).map_err(unavailable)?;
 
-        let ca_der = load_or_create(&dir.join(CA_FILE), || new_ca_key(&*rng))?;
+        let ca_der = load_or_create(&dir.join(CA_FILE), || new_p256_key(&*rng))?;
         let ca = SigningKey::from_pkcs8_der(&ca_der).map_err(|_| malformed(CA_FILE))?;
+        let tsa_der = load_or_create(&dir.join(TSA_FILE), || new_p256_key(&*rng))?;
+        let tsa = SigningKey::from_pkcs8_der(&tsa_der).map_err(|_| malformed(TSA_FILE))?;
         let enc_key = load_or_create(&dir.join(ENC_FILE), || Ok(random_key(&*rng)))?;
         let enc = Aes256Gcm::new_from_slice(&enc_key).map_err(|_| malformed(ENC_FILE))?;
         let mac_bytes = load_or_create(&dir.join(MAC_FILE), || Ok(random_key(&*rng)))?;
@@ -51,6 +55,7 @@ impl SoftwareKeys {
         );
         Ok(Self {
             ca,
+            tsa,
             enc,
             mac_key,
             rng,
@@ -79,7 +84,7 @@ fn random_key(rng: &dyn Rng) -> Zeroizing<Vec<u8>> {
     key
 }
 
-fn new_ca_key(rng: &dyn Rng) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+fn new_p256_key(rng: &dyn Rng) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     // A random 32-byte string is a valid scalar unless it is 0 or ≥ the group
     // order (chance about 2^-32), so a few tries always suffice.
     for _ in 0..8 {
@@ -88,7 +93,7 @@ fn new_ca_key(rng: &dyn Rng) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         if let Ok(key) = SigningKey::from_slice(&*scalar) {
             let der = key
                 .to_pkcs8_der()
-                .map_err(|_| KeyError::Unavailable("cannot encode the CA key".into()))?;
+                .map_err(|_| KeyError::Unavailable("cannot encode a P-256 key".into()))?;
             return Ok(Zeroizing::new(der.as_bytes().to_vec()));
         }
     }
@@ -127,6 +132,17 @@ fn load_or_create(
     std::fs::read(path).map(Zeroizing::new).map_err(unavailable)
 }
 
+fn sign_der(key: &SigningKey, message: &[u8]) -> Vec<u8> {
+    let signature: Signature = key.sign(message);
+    signature.to_der().as_bytes().to_vec()
+}
+
+fn public_key_der(key: &SigningKey) -> Result<Vec<u8>, KeyError> {
+    let spki = key.verifying_key().to_public_key_der();
+    spki.map(|doc| doc.as_bytes().to_vec())
+        .map_err(|_| KeyError::Unavailable("cannot encode a public key".into()))
+}
+
 fn aad(context: &EncryptionContext) -> Result<Vec<u8>, KeyError> {
     // A BTreeMap serialises its entries in key order: one context, one encoding.
     serde_json::to_vec(context).map_err(|e| KeyError::Unavailable(e.to_string()))
@@ -135,14 +151,19 @@ fn aad(context: &EncryptionContext) -> Result<Vec<u8>, KeyError> {
 #[async_trait]
 impl Keys for SoftwareKeys {
     async fn ca_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        let signature: Signature = self.ca.sign(message);
-        Ok(signature.to_der().as_bytes().to_vec())
+        Ok(sign_der(&self.ca, message))
     }
 
     async fn ca_public_key(&self) -> Result<Vec<u8>, KeyError> {
-        let spki = self.ca.verifying_key().to_public_key_der();
-        spki.map(|doc| doc.as_bytes().to_vec())
-            .map_err(|_| KeyError::Unavailable("cannot encode the CA public key".into()))
+        public_key_der(&self.ca)
+    }
+
+    async fn tsa_sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        Ok(sign_der(&self.tsa, message))
+    }
+
+    async fn tsa_public_key(&self) -> Result<Vec<u8>, KeyError> {
+        public_key_der(&self.tsa)
     }
 
     async fn encrypt(

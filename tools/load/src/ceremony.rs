@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use hims_esign::app::hmac_sig;
-use hims_esign::app::signing::stroke_png;
+use hims_esign::app::stroke::stroke_png;
 
 use crate::LoadError;
 use crate::floor::Floor;
