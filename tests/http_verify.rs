@@ -51,6 +51,18 @@ async fn a_signed_serial_reports_each_signature() {
     assert_eq!(sigs.len(), 1);
     assert_eq!(sigs[0]["valid"], true);
     assert_eq!(sigs[0]["role"], "Pembeli");
+    // One signature of four, so no document timestamp yet: B-LT, from our own TSA.
+    let long_term = &sigs[0]["long_term"];
+    assert_eq!(long_term["level"], "B-LT", "{long_term:#}");
+    assert_eq!(long_term["timestamp_valid"], true);
+    assert_eq!(long_term["validates_offline"], true);
+    assert!(!long_term["tsa"].as_str().unwrap_or_default().is_empty());
+    assert!(
+        !long_term["timestamped_at"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
     let signer = sigs[0]["signer"].as_str().expect("signer");
     assert!(
         !signer.contains("Aisyah") && signer.starts_with('N'),
@@ -63,6 +75,7 @@ async fn a_signed_serial_reports_each_signature() {
     let html = page.text();
     assert!(html.contains("Semakan eSPA") && html.contains("eSPA verification"));
     assert!(html.contains(SERIAL) && html.contains("Sah / Valid"));
+    assert!(html.contains("B-LT") && html.contains("Validates offline"));
     assert!(html.contains("PARKLAND AVENUE SDN. BHD."));
     assert!(!html.contains("Aisyah"));
 
@@ -162,6 +175,7 @@ async fn an_uploaded_copy_is_checked_and_matched_with_our_revisions() {
     assert_eq!(sigs.len(), 2);
     for (s, modification) in sigs.iter().zip(["form_filling", "none"]) {
         assert_eq!(s["valid"], true, "{s:#}");
+        assert_eq!(s["long_term"]["level"], "B-LT", "{s:#}");
         assert_eq!(s["modification"], modification);
         assert_eq!(s["role"], "Pembeli");
         assert!(!s["signer"].as_str().unwrap_or_default().contains("Aisyah"));

@@ -96,6 +96,40 @@ pub struct SignatureCheck {
     pub revoked: bool,
     /// Intact, trusted, not revoked and followed by allowed changes only.
     pub valid: bool,
+    pub long_term: LongTermView,
+}
+
+/// A signature's long-term evidence (PAdES level, its timestamp, the DSS).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LongTermView {
+    /// `B-B`, `B-T`, `B-LT` or `B-LTA`.
+    pub level: String,
+    /// The signature timestamp's time, Malaysia time dd/mm/yyyy HH:MM; empty without one.
+    pub timestamped_at: String,
+    /// The name of the timestamp authority that made it; empty without one.
+    pub tsa: String,
+    /// The timestamp checks out and its TSA chains to our CA.
+    pub timestamp_valid: bool,
+    /// Validates from what the file embeds alone (chain, timestamp, DSS CRLs): no server needed.
+    pub validates_offline: bool,
+}
+
+impl From<&hims_pdf::LongTermReport> for LongTermView {
+    fn from(report: &hims_pdf::LongTermReport) -> Self {
+        let timestamp = report.timestamp.as_ref();
+        Self {
+            level: report.level.as_str().to_owned(),
+            timestamped_at: timestamp
+                .and_then(|t| t.time)
+                .map(malaysia_time)
+                .unwrap_or_default(),
+            tsa: timestamp
+                .and_then(|t| t.tsa_name.clone())
+                .unwrap_or_default(),
+            timestamp_valid: timestamp.is_some_and(|t| t.valid() && !t.revoked),
+            validates_offline: report.validates_offline,
+        }
+    }
 }
 
 /// A serial's report. Without the QR link's key only `serial`, `state` and
@@ -163,6 +197,7 @@ fn is_valid(s: &hims_pdf::SignatureReport) -> bool {
         && s.trusted
         && !s.revoked
         && s.modification <= hims_pdf::ModificationLevel::FormFilling
+        && s.long_term.sound()
 }
 
 /// The verification of a stored revision, from the cache when the revision
@@ -252,6 +287,7 @@ pub async fn report(app: &App, serial: &str, k: Option<&str>) -> AppResult<Verif
                 trusted: s.trusted,
                 revoked: s.revoked,
                 valid,
+                long_term: (&s.long_term).into(),
             }
         })
         .collect();
@@ -311,8 +347,10 @@ pub struct UploadedSignature {
     pub revoked: bool,
     pub modification: Modification,
     pub covers_whole_file: bool,
-    /// Intact, trusted, not revoked and followed by signatures only.
+    /// Intact, trusted, not revoked, followed by signatures only, and no fault in its
+    /// long-term evidence (timestamp, DSS).
     pub valid: bool,
+    pub long_term: LongTermView,
 }
 
 /// How the copy relates to what we store for its serial.
@@ -459,6 +497,7 @@ pub async fn check_copy(app: &App, pdf: Vec<u8>, serial: Option<&str>) -> AppRes
                 modification: s.modification.into(),
                 covers_whole_file: s.covers_whole_file,
                 valid: is_valid(s),
+                long_term: (&s.long_term).into(),
             }
         })
         .collect();

@@ -28,7 +28,9 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 <p><a href="/ca.pem">Sijil CA / CA certificate</a> · <a href="/crl">CRL</a></p>
 </body></html>"#;
 
-const SERIAL_PAGE: &str = r#"{% extends "head.html" %}
+const LONG_TERM: &str = r#"{% macro long_term(lt) %}<td>{{ lt.level }}{% if lt.timestamped_at %}<br>{{ lt.timestamped_at }} · {{ lt.tsa }}{% if not lt.timestamp_valid %} <span class="bad">(tidak sah / not valid)</span>{% endif %}{% endif %}{% if lt.validates_offline %}<br>Sah tanpa talian / Validates offline{% endif %}</td>{% endmacro %}"#;
+
+const SERIAL_PAGE: &str = r#"{% extends "head.html" %}{% from "long_term.html" import long_term %}
 {% block title %}Semakan eSPA / eSPA verification — {{ r.serial }}{% endblock %}
 {% block body %}
 {% if not r.details %}
@@ -50,15 +52,15 @@ const SERIAL_PAGE: &str = r#"{% extends "head.html" %}
 </table>
 <h2>Tandatangan <small>/ Signatures</small></h2>
 <table>
-<tr><th>Pihak / Party</th><th>Penandatangan / Signer</th><th>Masa / Time (MYT)</th><th>Status</th></tr>
-{% for s in r.signatures %}<tr><td>{{ s.role }}</td><td>{{ s.signer }}</td><td>{{ s.signed_at }}</td>
+<tr><th>Pihak / Party</th><th>Penandatangan / Signer</th><th>Masa / Time (MYT)</th><th>Tahap, cap masa / Level, timestamp</th><th>Status</th></tr>
+{% for s in r.signatures %}<tr><td>{{ s.role }}</td><td>{{ s.signer }}</td><td>{{ s.signed_at }}</td>{{ long_term(s.long_term) }}
 <td class="{{ 'ok' if s.valid else 'bad' }}">{% if s.valid %}Sah / Valid{% elif s.revoked %}Dibatalkan / Revoked{% elif not s.intact %}Rosak / Altered{% else %}Tidak sah / Not valid{% endif %}</td></tr>
-{% else %}<tr><td colspan="4">Tiada tandatangan / No signatures</td></tr>{% endfor %}
+{% else %}<tr><td colspan="5">Tiada tandatangan / No signatures</td></tr>{% endfor %}
 </table>
 {% endif %}
 {% endblock %}"#;
 
-const UPLOAD_PAGE: &str = r#"{% extends "head.html" %}
+const UPLOAD_PAGE: &str = r#"{% extends "head.html" %}{% from "long_term.html" import long_term %}
 {% block title %}Semakan salinan eSPA / eSPA copy verification{% endblock %}
 {% block body %}
 <p class="{{ 'ok' if r.all_valid else 'bad' }}">{% if r.all_valid %}Semua tandatangan dalam salinan ini sah / All signatures in this copy are valid{% elif not r.signatures %}Salinan ini tiada tandatangan / This copy has no signatures{% else %}Terdapat tandatangan yang tidak sah dalam salinan ini / Some signatures in this copy are not valid{% endif %}</p>
@@ -76,10 +78,10 @@ const UPLOAD_PAGE: &str = r#"{% extends "head.html" %}
 </table>
 <h2>Tandatangan <small>/ Signatures</small></h2>
 <table>
-<tr><th>Pihak / Party</th><th>Penandatangan / Signer</th><th>Masa / Time (MYT)</th><th>Status</th></tr>
-{% for s in r.signatures %}<tr><td>{{ s.role }}</td><td>{{ s.signer }}</td><td>{{ s.signed_at }}</td>
+<tr><th>Pihak / Party</th><th>Penandatangan / Signer</th><th>Masa / Time (MYT)</th><th>Tahap, cap masa / Level, timestamp</th><th>Status</th></tr>
+{% for s in r.signatures %}<tr><td>{{ s.role }}</td><td>{{ s.signer }}</td><td>{{ s.signed_at }}</td>{{ long_term(s.long_term) }}
 <td class="{{ 'ok' if s.valid else 'bad' }}">{% if s.valid %}Sah / Valid{% elif s.revoked %}Dibatalkan / Revoked{% elif not s.intact %}Rosak / Altered{% elif s.modification == 'other' %}Diubah selepas ditandatangani / Changed after signing{% elif not s.trusted %}Bukan sijil kami / Not our certificate{% else %}Tidak sah / Not valid{% endif %}</td></tr>
-{% else %}<tr><td colspan="4">Tiada tandatangan / No signatures</td></tr>{% endfor %}
+{% else %}<tr><td colspan="5">Tiada tandatangan / No signatures</td></tr>{% endfor %}
 </table>
 {% endblock %}"#;
 
@@ -105,6 +107,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     for (name, source) in [
         ("head.html", HEAD),
+        ("long_term.html", LONG_TERM),
         ("serial.html", SERIAL_PAGE),
         ("upload.html", UPLOAD_PAGE),
     ] {
