@@ -101,6 +101,7 @@ pub async fn fill_agreements(
             reminder_offsets_secs: vec![],
             reminders_done: Default::default(),
             email_status: Default::default(),
+            archive_due: None,
         };
         writes.push(Write::Put {
             item: repo::agreement_item(&record),

@@ -640,6 +640,17 @@ async fn the_flow_md_example_runs_through_the_lambda_handlers_on_aws_adapters() 
         assert!(s.intact && s.trusted && !s.revoked, "{s:#?}");
     }
     assert!(report.all_valid());
+    // B-LTA on AWS too: each signature timestamped by the KMS TSA key, a DSS, and a
+    // document timestamp at completion.
+    assert!(
+        report
+            .signatures
+            .iter()
+            .all(|s| s.long_term.level == hims_pdf::PadesLevel::BLTA
+                && s.long_term.validates_offline),
+        "{report:#?}"
+    );
+    assert_eq!(report.document_timestamps.len(), 1, "{report:#?}");
     assert_eq!(pyhanko::valid_signatures(&ca.bytes, &pdf.bytes), 3);
 
     // Every party heard it is complete; no email shows an identity number.

@@ -358,6 +358,24 @@ async fn the_example_ends_b_lta_and_pyhanko_validates_it_offline() {
     );
 }
 
+/// The same offline B-LTA check for an agreement on the portal's own PDF.
+#[tokio::test]
+async fn a_portal_pdf_ends_b_lta_and_pyhanko_validates_it_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::open_in(dir, chrono::Utc::now(), 7, None, |_| {});
+    let mut request = hims_esign::example::create_request(h.now());
+    request["document"] = serde_json::json!({
+        "pdf_base64": base64::engine::general_purpose::STANDARD.encode(portal_pdf_with_object_streams())
+    });
+    let c = ceremony::start_with(&h, &request).await;
+    ceremony::complete(&h, &c).await;
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let ca = h
+        .call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
+        .await;
+    assert_eq!(pyhanko::offline_lta(&ca.bytes, &pdf), (3, 1));
+}
+
 /// How many signatures pyHanko judges VALID, trusting only the CA this service publishes.
 async fn pyhanko_valid(h: &Harness, pdf: &[u8]) -> usize {
     let ca = h

@@ -1,10 +1,13 @@
 //! The expiry sweep: reminders before deadlines, expiry after, idempotent,
 //! and reading only what is due.
 
+#[path = "support/ceremony.rs"]
+mod ceremony;
 mod support;
 
 use chrono::Duration;
-use hims_esign::app::sweep;
+use hims_esign::app::{archive, repo, sweep};
+use hims_esign::domain::AgreementId;
 use support::{Harness, party_ids};
 
 #[tokio::test]
@@ -171,4 +174,72 @@ async fn the_sweep_reissues_the_crl_and_keeps_the_tsa_certificate() {
     assert_ne!(renewed.serial_hex, first.serial_hex);
     assert_eq!(renewed.public_key_der, first.public_key_der);
     assert!(renewed.not_after > first.not_after);
+}
+
+/// The archive step: before the newest document timestamp's TSA certificate
+/// ends, the sweep appends a DSS and a new document timestamp from a renewed
+/// TSA certificate, so the agreement stays provable after the first one ends;
+/// once, and not before it is due.
+#[tokio::test]
+async fn the_archive_step_stamps_a_completed_agreement_again_before_its_tsa_certificate_ends() {
+    let h = Harness::new();
+    let app = &h.runtime.app;
+    let c = ceremony::start(&h).await;
+    ceremony::complete(&h, &c).await;
+    let id = AgreementId(c.agreement.clone());
+    let record = || async {
+        repo::load(app.ports.store.as_ref(), &id)
+            .await
+            .unwrap()
+            .record
+    };
+    let sealed = record().await;
+    let due = sealed.archive_due.expect("sealed at completion");
+    let first_tsa_end = due + archive::ARCHIVE_MARGIN;
+    assert!(due - h.now() > Duration::days(365), "{due}");
+    let before = ceremony::current_pdf(&h, &c).await;
+
+    let early = sweep::run(app, h.now()).await.unwrap();
+    assert_eq!(early.archive_timestamps, 0, "{early:?}");
+    assert_eq!(record().await.revisions.len(), sealed.revisions.len());
+
+    h.advance(due - h.now());
+    let report = sweep::run(app, h.now()).await.unwrap();
+    assert_eq!(report.archive_timestamps, 1, "{report:?}");
+    let archived = record().await;
+    assert_eq!(archived.revisions.len(), sealed.revisions.len() + 1);
+    assert_eq!(
+        archived.current_revision().unwrap().reason,
+        "archive_timestamp"
+    );
+    assert!(
+        archived.archive_due.unwrap() > first_tsa_end,
+        "{archived:?}"
+    );
+    let again = sweep::run(app, h.now()).await.unwrap();
+    assert_eq!(again.archive_timestamps, 0, "{again:?}");
+
+    // A month after the first TSA certificate ended only the archived copy is provable.
+    let trust = ceremony::trust(&h).await;
+    let later = hims_pdf::VerifyOptions {
+        as_of: Some(first_tsa_end + Duration::days(30)),
+    };
+    let after = ceremony::current_pdf(&h, &c).await;
+    let report = hims_pdf::verify_with(&after, &trust, &later).unwrap();
+    assert_eq!(report.document_timestamps.len(), 2, "{report:#?}");
+    assert!(report.all_valid(), "{report:#?}");
+    assert!(
+        report
+            .signatures
+            .iter()
+            .all(|s| s.long_term.valid_as_of == Some(true)),
+        "{report:#?}"
+    );
+    let old = hims_pdf::verify_with(&before, &trust, &later).unwrap();
+    assert!(
+        old.signatures
+            .iter()
+            .all(|s| s.long_term.valid_as_of == Some(false)),
+        "{old:#?}"
+    );
 }

@@ -114,6 +114,7 @@ pub async fn create(app: &App, cmd: CreateAgreement) -> AppResult<(Loaded, bool)
             .collect(),
         reminders_done: Default::default(),
         email_status: Default::default(),
+        archive_due: None,
     };
     match repo::commit(&app.ports, None, record.clone(), change, now).await {
         Ok(version) => {

@@ -99,12 +99,13 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
         app.ports.blobs.as_ref(),
         &loaded.record.agreement,
         current.number + 1,
-        &sealed,
+        &sealed.pdf,
         "document_timestamp",
         now,
     )
     .await?;
     loaded.record.revisions.push(revision);
+    loaded.record.archive_due = Some(super::archive::due_before(sealed.tsa_not_after));
     let entries = repo::audit_entries(store, id).await?;
     let document = completion_document(&loaded.record, &entries)?;
     let (certificate_der, pkcs8_key) = system_signer(app).await?;
@@ -141,7 +142,9 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
     // The system signature is B-T like the signers'; the certificate is then sealed B-LTA.
     let token = super::tsa::timestamp(app, &pending.timestamp_imprint()).await?;
     let signed = pending.finish(&token).map_err(pdf_failed)?;
-    let bytes = super::tsa::seal_with_document_timestamp(app, signed).await?;
+    let bytes = super::tsa::seal_with_document_timestamp(app, signed)
+        .await?
+        .pdf;
 
     let sha256 = super::document::sha256_hex(&bytes);
     let blob_key = format!("agreements/{}/completion-{}.pdf", id.0, &sha256[..16]);

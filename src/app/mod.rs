@@ -2,6 +2,7 @@
 
 pub mod activation;
 pub mod agreements;
+pub mod archive;
 pub mod audit;
 pub mod authorize;
 pub mod ca;

@@ -51,6 +51,10 @@ pub struct AgreementRecord {
     /// What SES last said about each party's address, by party id.
     #[serde(default)]
     pub email_status: BTreeMap<String, EmailStatus>,
+    /// When the newest document timestamp must be renewed by the archive step
+    /// (`app::archive`); set once the completed agreement is sealed.
+    #[serde(default)]
+    pub archive_due: Option<DateTime<Utc>>,
 }
 
 impl AgreementRecord {
@@ -76,13 +80,16 @@ impl AgreementRecord {
 
     /// When the sweep next has something to do: the earliest pending reminder
     /// or deadline of a party still to act; for a completed agreement, its
-    /// completion (the sweep makes the certificate of completion if the last
-    /// party's request could not, then takes it out of the index with
-    /// [`leave_due_index`]). `None` once nothing can fall due.
+    /// completion until it is sealed (the sweep makes the certificate of
+    /// completion if the last party's request could not), then its archive
+    /// step. `None` once nothing can fall due.
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         let agreement = &self.agreement;
         if agreement.state == crate::domain::AgreementState::Completed {
-            return Some(agreement.completed_at.unwrap_or(agreement.updated_at));
+            return Some(
+                self.archive_due
+                    .unwrap_or(agreement.completed_at.unwrap_or(agreement.updated_at)),
+            );
         }
         agreement.next_deadline()?;
         agreement
@@ -187,22 +194,6 @@ pub fn agreement_item(record: &AgreementRecord) -> Item {
         .next_due()
         .map(|t| layout::deadline_due(&agreement.id, t));
     item
-}
-
-/// Takes a settled agreement out of the due index (rewriting only the index
-/// entry: no state change, so no audit entry), unless someone changed it meanwhile.
-pub async fn leave_due_index(store: &dyn Store, id: &AgreementId) -> AppResult<()> {
-    super::retry_on_conflict(|| async {
-        let loaded = load(store, id).await?;
-        let mut item = agreement_item(&loaded.record);
-        item.due = None;
-        let put = Write::Put {
-            item,
-            condition: Condition::Version(loaded.version),
-        };
-        store.transact(vec![put]).await.map_err(AppError::from)
-    })
-    .await
 }
 
 fn put_new(key: crate::ports::Key, value: &impl Serialize) -> Write {

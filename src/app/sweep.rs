@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::mail::Template;
 use super::outbox::Message;
 use super::repo::{self, AgreementRecord, Change, Loaded};
-use super::{App, ca, completion, layout, notices, queries, retry_on_conflict};
+use super::{App, archive, ca, completion, layout, notices, queries, retry_on_conflict};
 use crate::domain::{Agreement, AgreementId, AgreementState, Party, PartyState};
 use crate::error::AppResult;
 
@@ -24,6 +24,9 @@ pub struct SweepReport {
     /// Certificates of completion the last party's request did not get to
     /// make (a crash or an outage right after its commit), made here.
     pub completions: u32,
+    /// Completed agreements stamped again before their newest document
+    /// timestamp's TSA certificate ends (`app::archive`).
+    pub archive_timestamps: u32,
     /// The CRL served after this run is current (re-signed when it was due).
     pub crl_current: bool,
     /// The TSA certificate is current (renewed when it was near its end).
@@ -57,7 +60,7 @@ async fn sweep(app: &App, now: DateTime<Utc>, completions_only: bool) -> AppResu
             }
             report.due += 1;
             let outcome = if completed {
-                finish_completion(app, &record.agreement.id, &mut report).await
+                finish_completion(app, &record.agreement.id, now, &mut report).await
             } else {
                 let first = Loaded {
                     record,
@@ -95,15 +98,24 @@ async fn keep_trust_current(app: &App, report: &mut SweepReport) {
     }
 }
 
-/// A completed agreement is due until its certificate of completion exists.
-async fn finish_completion(app: &App, id: &AgreementId, report: &mut SweepReport) -> AppResult<()> {
+/// A completed agreement is due until its certificate of completion exists
+/// (which seals it), then when its archive step is.
+async fn finish_completion(
+    app: &App,
+    id: &AgreementId,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> AppResult<()> {
     let missing = completion::load(app, id).await?.is_none();
     completion::ensure(app, id).await?;
     if missing {
         tracing::warn!(agreement = %id.0, "certificate of completion made by the sweep");
         report.completions += 1;
     }
-    repo::leave_due_index(app.ports.store.as_ref(), id).await
+    if archive::renew_if_due(app, id, now).await? {
+        report.archive_timestamps += 1;
+    }
+    Ok(())
 }
 
 async fn sweep_one(

@@ -250,9 +250,16 @@ pub async fn validation_data(
     })
 }
 
+/// A PDF ending in a document timestamp, and when that timestamp's TSA
+/// certificate ends (by then the archive step must have stamped it again).
+pub struct Sealed {
+    pub pdf: Vec<u8>,
+    pub tsa_not_after: DateTime<Utc>,
+}
+
 /// B-LTA: a revision with the DSS that validates everything so far (CA, TSA
 /// certificate, current CRL), then a document timestamp over the whole file.
-pub async fn seal_with_document_timestamp(app: &super::App, pdf: Vec<u8>) -> AppResult<Vec<u8>> {
+pub async fn seal_with_document_timestamp(app: &super::App, pdf: Vec<u8>) -> AppResult<Sealed> {
     let validation = validation_data(app, &[]).await?;
     let pending = tokio::task::spawn_blocking(move || {
         let with_dss = hims_pdf::add_validation_data(&pdf, &validation)?;
@@ -261,6 +268,27 @@ pub async fn seal_with_document_timestamp(app: &super::App, pdf: Vec<u8>) -> App
     .await
     .map_err(|_| AppError::internal("signing_failed"))?
     .map_err(super::document::pdf_failed)?;
-    let token = timestamp(app, &pending.imprint()).await?;
-    pending.finish(&token).map_err(super::document::pdf_failed)
+    let imprint = pending.imprint();
+    let token = timestamp(app, &imprint).await?;
+    let tsa_not_after = tsa_not_after(&token, &imprint)?;
+    let pdf = pending
+        .finish(&token)
+        .map_err(super::document::pdf_failed)?;
+    Ok(Sealed { pdf, tsa_not_after })
+}
+
+/// The end of the certificate that signed `token` (the token carries it).
+fn tsa_not_after(token: &[u8], imprint: &[u8; 32]) -> AppResult<DateTime<Utc>> {
+    let verified = tsp::verify_token(token, imprint, None).map_err(|e| {
+        tracing::warn!(error = %e, "a timestamp token without a usable TSA certificate");
+        AppError::new(
+            crate::error::ErrorKind::Unavailable,
+            "timestamp_unavailable",
+        )
+    })?;
+    let certificate =
+        pki::certificate_from_der(&verified.tsa_certificate_der).map_err(pki_failed)?;
+    Ok(pki::CertificateInfo::of(&certificate)
+        .map_err(pki_failed)?
+        .not_after)
 }
