@@ -25,6 +25,8 @@ fn ids(s: &Signer) -> (AgreementId, PartyId) {
 #[tokio::test]
 async fn the_email_follows_the_manual_and_the_code_is_nowhere_else() {
     let s = Signer::new().await;
+    // Emails sent at one instant list in id order: tell the new one by its id.
+    let earlier: Vec<String> = s.h.emails().await.into_iter().map(|e| e.id).collect();
     let logs = CapturedLogs::default();
     let guard = logs.install();
     let reply = s.request_code("sign").await;
@@ -35,7 +37,9 @@ async fn the_email_follows_the_manual_and_the_code_is_nowhere_else() {
     assert_eq!(expires, s.h.now() + Duration::minutes(10));
 
     let emails = s.h.emails().await;
-    let email = emails.last().expect("email");
+    let new: Vec<_> = emails.iter().filter(|e| !earlier.contains(&e.id)).collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    let email = new[0];
     assert_eq!(email.to, ceremony_auth::EMAIL);
     assert_eq!(email.subject, "Kod Verifikasi eSPA");
     let code = ceremony_auth::code_in(&email.text);

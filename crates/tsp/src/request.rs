@@ -18,13 +18,12 @@ pub(crate) fn sha256_algorithm() -> AlgorithmIdentifierOwned {
     }
 }
 
-/// A positive INTEGER from random bytes (top bit cleared, so no sign octet is
-/// needed and the echo compares byte for byte).
+/// A positive INTEGER from random bytes, 62 of them random: the first octet
+/// is forced into 0x40..=0x7f, so it needs no sign octet and is never a
+/// leading zero (`Int::new` keeps leading zeros, which DER forbids: one nonce
+/// in 256 would not decode), and the echo compares byte for byte.
 pub fn nonce_from_random(mut random: [u8; NONCE_BYTES]) -> Int {
-    random[0] &= 0x7f;
-    if random.iter().all(|b| *b == 0) {
-        random[NONCE_BYTES - 1] = 1;
-    }
+    random[0] = (random[0] & 0x3f) | 0x40;
     Int::new(&random).expect("8 bytes always make an INTEGER")
 }
 
@@ -127,4 +126,21 @@ fn version_is_not_v1(der_bytes: &[u8]) -> bool {
         Err(_) => return false,
     };
     matches!(Int::decode(&mut reader), Ok(version) if version.as_bytes() != [1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the random bytes, the nonce is canonical DER and round-trips.
+    #[test]
+    fn every_nonce_decodes_as_it_was_made() {
+        for first in 0..=u8::MAX {
+            for second in [0x00, 0x7f, 0x80, 0xff] {
+                let nonce = nonce_from_random([first, second, 0, 0, 0, 0, 0, 1]);
+                let der = nonce.to_der().expect("encodes");
+                assert_eq!(Int::from_der(&der).expect("decodes"), nonce, "{first:#x}");
+            }
+        }
+    }
 }
