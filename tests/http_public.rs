@@ -72,6 +72,29 @@ async fn openapi_lists_every_served_route_and_parses() {
         serde_json::from_slice(&reply.bytes).expect("an OpenAPI document");
     assert!(reply.json["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(reply.json["components"]["securitySchemes"]["portal"].is_object());
+    // Every schema a route refers to is in the document (a client generator needs them all).
+    fn refs(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    out.insert(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut referenced = BTreeSet::new();
+    refs(&reply.json, &mut referenced);
+    assert!(referenced.contains("#/components/schemas/LongTermView"));
+    for r in &referenced {
+        let name = r.strip_prefix("#/components/schemas/").expect(r);
+        assert!(
+            reply.json["components"]["schemas"][name].is_object(),
+            "{r} is not in the document"
+        );
+    }
 
     let documented: BTreeSet<(String, String)> = reply.json["paths"]
         .as_object()
