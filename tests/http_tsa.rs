@@ -133,12 +133,15 @@ async fn bad_requests_are_rejections_never_http_errors() {
         (QUERY, vec![0x30; 20_000], FailureInfo::BadDataFormat),
         (QUERY, der(&sha1), FailureInfo::BadAlg),
         (QUERY, der(&policy), FailureInfo::UnacceptedPolicy),
-        ("application/json", der(&good), FailureInfo::BadRequest),
     ] {
         let reply = post_tsa(&h, content_type, body).await;
         assert_eq!(reply.status, StatusCode::OK, "{content_type}");
         assert_eq!(refusal(&reply.bytes), Some(expected));
     }
+    // What does not even claim to be a timestamp query is refused over HTTP.
+    post_tsa(&h, "application/json", der(&good))
+        .await
+        .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "tsa_media_type");
     assert!(hims_tsp::response_token(&post_tsa(&h, QUERY, der(&good)).await.bytes).is_ok());
 }
 

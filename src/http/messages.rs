@@ -76,6 +76,10 @@ pub fn for_code(code: &str) -> (&'static str, &'static str) {
             "Hantar fail PDF sebagai application/pdf atau borang multipart/form-data.",
             "Send the PDF as application/pdf or as a multipart/form-data form.",
         ),
+        "tsa_media_type" => (
+            "Hantar permintaan cap masa RFC 3161 sebagai application/timestamp-query.",
+            "Send an RFC 3161 timestamp request as application/timestamp-query.",
+        ),
         "pdf_corrupt" => (
             "Fail PDF rosak atau tidak lengkap.",
             "The PDF is damaged or incomplete.",
@@ -406,6 +410,7 @@ mod tests {
             "verify_pdf_too_large",
             "pdf_missing",
             "verify_media_type",
+            "tsa_media_type",
             "concurrent_update",
             "route_not_found",
             "consent_required",

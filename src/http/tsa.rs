@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::ApiState;
 use super::auth::Portal;
 use crate::app::tsa;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, ErrorKind};
 
 /// A TimeStampReq is a few hundred bytes; anything far larger is not one.
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
@@ -33,11 +33,13 @@ fn is_query(headers: &HeaderMap) -> bool {
 /// RFC 3161 over HTTP (RFC 3161 3.4): a DER TimeStampReq in, a DER
 /// TimeStampResp out. A bad request is answered with status `rejection` and
 /// its failure info (badAlg, badRequest, badDataFormat, unacceptedPolicy,
-/// unacceptedExtension), never an HTTP error.
+/// unacceptedExtension), never an HTTP error; only a body that does not even
+/// claim to be a timestamp query gets the HTTP 415 `tsa_media_type`.
 #[utoipa::path(post, path = "/tsa", tag = "public",
     request_body(content = Vec<u8>, content_type = "application/timestamp-query"),
     responses((status = 200, description = "TimeStampResp (granted or rejection)", content_type = "application/timestamp-reply", body = Vec<u8>),
-        (status = 401, description = "token_missing, token_invalid")),
+        (status = 401, description = "token_missing, token_invalid"),
+        (status = 415, description = "tsa_media_type")),
     security(("portal" = [])))]
 async fn timestamp(
     _portal: Portal,
@@ -45,12 +47,14 @@ async fn timestamp(
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AppResult<Response> {
+    if !is_query(&headers) {
+        return Err(AppError::new(
+            ErrorKind::UnsupportedMediaType,
+            "tsa_media_type",
+        ));
+    }
     let refuse = |fail_info, reason| Rejection::new(fail_info, reason);
     let answer = match body {
-        _ if !is_query(&headers) => tsa::rejection(&refuse(
-            FailureInfo::BadRequest,
-            "the Content-Type must be application/timestamp-query",
-        ))?,
         Ok(bytes) if bytes.len() <= MAX_REQUEST_BYTES => {
             tsa::respond(&state.app.own_tsa(), &bytes).await?
         }
