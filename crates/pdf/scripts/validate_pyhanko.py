@@ -1,4 +1,5 @@
-"""Validate every signature of a PDF with pyHanko; print one JSON object per signature.
+"""Validate every signature of a PDF with pyHanko; print one JSON object per signature
+(document timestamps are checked by validate_pyhanko_ltv.py).
 
 Usage: validate_pyhanko.py CA.pem FILE.pdf
 Fields: field, intact, valid, trusted, modification (pyHanko's ModificationLevel name),
@@ -17,7 +18,7 @@ def main(ca_path: str, pdf_path: str) -> int:
     ca = load_cert_from_pemder(ca_path)
     with open(pdf_path, "rb") as f:
         reader = PdfFileReader(f, strict=False)
-        for sig in reader.embedded_signatures:
+        for sig in reader.embedded_regular_signatures:
             vc = ValidationContext(trust_roots=[ca], allow_fetching=False, revocation_mode="soft-fail")
             status = validate_pdf_signature(sig, vc)
             print(json.dumps({
