@@ -343,11 +343,9 @@ async fn the_example_ends_b_lta_and_pyhanko_validates_it_offline() {
             None,
         )
         .await;
-    let ca = h
-        .call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
-        .await;
-    assert_eq!(pyhanko::offline_lta(&ca.bytes, &pdf), (3, 1));
-    assert_eq!(pyhanko::offline_lta(&ca.bytes, &cert.bytes), (1, 1));
+    let ca = ca_pem(&h).await;
+    assert_eq!(pyhanko::offline_lta(&ca, &pdf), (3, 1));
+    assert_eq!(pyhanko::offline_lta(&ca, &cert.bytes), (1, 1));
     let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).unwrap();
     assert!(
         report
@@ -370,18 +368,19 @@ async fn a_portal_pdf_ends_b_lta_and_pyhanko_validates_it_offline() {
     let c = ceremony::start_with(&h, &request).await;
     ceremony::complete(&h, &c).await;
     let pdf = ceremony::current_pdf(&h, &c).await;
-    let ca = h
-        .call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
-        .await;
-    assert_eq!(pyhanko::offline_lta(&ca.bytes, &pdf), (3, 1));
+    assert_eq!(pyhanko::offline_lta(&ca_pem(&h).await, &pdf), (3, 1));
+}
+
+/// The CA certificate this service publishes (PEM), the only thing the validators trust.
+async fn ca_pem(h: &Harness) -> Vec<u8> {
+    h.call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
+        .await
+        .bytes
 }
 
 /// How many signatures pyHanko judges VALID, trusting only the CA this service publishes.
 async fn pyhanko_valid(h: &Harness, pdf: &[u8]) -> usize {
-    let ca = h
-        .call(Method::GET, "/ca.pem", &[], axum::body::Body::empty())
-        .await;
-    pyhanko::valid_signatures(&ca.bytes, pdf)
+    pyhanko::valid_signatures(&ca_pem(h).await, pdf)
 }
 
 /// A portal PDF saved with object streams and an xref stream, 3 pages.

@@ -76,9 +76,8 @@ fn pyhanko_sees_a_flipped_byte() {
     assert!(!all_intact, "{text}");
 }
 
-#[test]
-fn pdfsig_trusts_every_signature() {
-    let pki = make_pki(&NAMES);
+/// An NSS database (for pdfsig) trusting only the test CA; its `sql:` address.
+fn nss_trusting(pki: &Pki) -> String {
     let nss = pki.dir.path().join("nss");
     std::fs::create_dir_all(&nss).expect("nss dir");
     let db = format!("sql:{}", nss.display());
@@ -87,6 +86,13 @@ fn pdfsig_trusts_every_signature() {
         .args(["-A", "-n", "hims-test-ca", "-t", "CT,C,C", "-i"])
         .arg(&pki.ca_pem)
         .args(["-d", &db]));
+    db
+}
+
+#[test]
+fn pdfsig_trusts_every_signature() {
+    let pki = make_pki(&NAMES);
+    let db = nss_trusting(&pki);
     for modern in [false, true] {
         let pdf = write_temp(pki.dir.path(), "signed.pdf", &signed_by_all(&pki, modern));
         let out = Command::new(tool("pdfsig"))
@@ -163,14 +169,7 @@ fn pyhanko_validates_b_lta_offline() {
 #[test]
 fn pdfsig_accepts_b_lta() {
     let pki = make_pki(&NAMES);
-    let nss = pki.dir.path().join("nss");
-    std::fs::create_dir_all(&nss).expect("nss dir");
-    let db = format!("sql:{}", nss.display());
-    run(Command::new(tool("certutil")).args(["-N", "--empty-password", "-d", &db]));
-    run(Command::new(tool("certutil"))
-        .args(["-A", "-n", "hims-test-ca", "-t", "CT,C,C", "-i"])
-        .arg(&pki.ca_pem)
-        .args(["-d", &db]));
+    let db = nss_trusting(&pki);
     let pdf = write_temp(pki.dir.path(), "lta.pdf", &b_lta_by_all(&pki, false));
     let out = Command::new(tool("pdfsig"))
         .args(["-nssdir", &db])
