@@ -11,10 +11,7 @@ use cms::signed_data::{
 use const_oid::db::{rfc3161, rfc5911, rfc5912};
 use der::asn1::{OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence};
-use p256::ecdsa::{DerSignature, SigningKey};
-use p256::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use sha2::{Digest, Sha256};
-use signature::Signer;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
 use x509_cert::certificate::Certificate;
@@ -147,7 +144,7 @@ pub(crate) fn signed_data(
             oid: rfc5912::ECDSA_WITH_SHA_256,
             parameters: None,
         },
-        signature: OctetString::new(signature.as_bytes().to_vec())?,
+        signature: OctetString::new(signature)?,
         unsigned_attrs: None,
     };
 
@@ -174,24 +171,28 @@ pub(crate) fn signed_data(
     })
 }
 
-/// The key exists only inside this call; `SigningKey` zeroizes itself on drop.
+/// ECDSA P-256 with SHA-256 through aws-lc-rs (constant-time, FIPS-capable, and about 8x
+/// faster here than RustCrypto's `p256`; `cargo bench -p hims-pdf --bench primitives`).
+/// The key exists only inside this call; aws-lc clears it when the pair is dropped. The nonce
+/// is random (aws-lc has no RFC 6979 mode), so two signatures of the same bytes differ.
 fn sign_with_pkcs8(
     pkcs8_key: &Zeroizing<Vec<u8>>,
     message: &[u8],
     signer: &Certificate,
-) -> Result<DerSignature, PdfError> {
-    let key = SigningKey::from_pkcs8_der(pkcs8_key).map_err(|_| PdfError::PrivateKey)?;
-    let public = key
-        .verifying_key()
-        .to_public_key_der()
+) -> Result<Vec<u8>, PdfError> {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8_key)
         .map_err(|_| PdfError::PrivateKey)?;
     let certified = signer
         .tbs_certificate()
         .subject_public_key_info()
-        .to_der()?;
-    if public.as_bytes() != certified.as_slice() {
+        .subject_public_key
+        .raw_bytes();
+    if pair.public_key().as_ref() != certified {
         return Err(PdfError::PrivateKey);
     }
-    // RFC 6979: deterministic, so a fixed key and time give byte-identical output.
-    Ok(key.sign(message))
+    let signature = pair
+        .sign(&aws_lc_rs::rand::SystemRandom::new(), message)
+        .map_err(|_| PdfError::PrivateKey)?;
+    Ok(signature.as_ref().to_vec())
 }
