@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let pki = hims_fuzz::pki();
     let field = &hims_fuzz::slots()[0].field_name;
     let signed = pki
-        .sign(hims_fuzz::first_revision(), field, data.to_vec())
+        .sign(hims_fuzz::first_revision(), field, data)
         .expect("an accepted signature image signs");
     let report = hims_pdf::verify(&signed, &pki.trust()).expect("verify the signed PDF");
     assert!(

@@ -182,12 +182,8 @@ impl TestPki {
     }
 
     /// Signs `field` of `pdf` with the test signer, the drawn image `png`.
-    pub fn sign(
-        &self,
-        pdf: &[u8],
-        field: &str,
-        png: Vec<u8>,
-    ) -> Result<Vec<u8>, hims_pdf::PdfError> {
+    pub fn sign(&self, pdf: &[u8], field: &str, png: &[u8]) -> Result<Vec<u8>, hims_pdf::PdfError> {
+        let image = hims_pdf::SignatureImage::from_png(png)?;
         hims_pdf::sign(
             pdf,
             &SignRequest {
@@ -198,7 +194,7 @@ impl TestPki {
                 appearance: Appearance {
                     name: "AHMAD BIN ABDULLAH".to_owned(),
                     masked_id: "No. KP: ********5678".to_owned(),
-                    signature_png: png,
+                    image,
                 },
                 signed_at: start() + Duration::hours(1),
             },

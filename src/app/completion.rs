@@ -119,7 +119,7 @@ pub async fn ensure(app: &App, id: &AgreementId) -> AppResult<Option<CompletionR
         appearance: Appearance {
             name: pki::SYSTEM_COMMON_NAME.to_owned(),
             masked_id: "Sistem HIMS".to_owned(),
-            signature_png: system_mark()?,
+            image: system_mark()?,
         },
         signed_at: now,
     };
@@ -353,7 +353,7 @@ async fn new_system_signer(app: &App) -> AppResult<SystemSigner> {
 }
 
 /// The image in the system's signature box: a plain seal-like mark, drawn once.
-fn system_mark() -> AppResult<Vec<u8>> {
+fn system_mark() -> AppResult<hims_pdf::SignatureImage> {
     let ring: Vec<(f32, f32)> = (0..=48)
         .map(|i| {
             let a = i as f32 * std::f32::consts::TAU / 48.0;
@@ -361,5 +361,7 @@ fn system_mark() -> AppResult<Vec<u8>> {
         })
         .collect();
     let tick: &[(f32, f32)] = &[(38.0, 47.0), (54.0, 63.0), (84.0, 28.0)];
-    super::stroke::stroke_png(120, 90, &[&ring, tick])
+    let png = super::stroke::stroke_png(120, 90, &[&ring, tick])?;
+    hims_pdf::SignatureImage::from_png(&png)
+        .map_err(|_| AppError::internal("signature_image_failed"))
 }

@@ -121,12 +121,14 @@ pub async fn sign(app: &App, token: &str, request: SignRequest) -> AppResult<Sig
     if !request.consent {
         return Err(AppError::unprocessable("consent_required"));
     }
-    hims_pdf::validate_signature_png(&request.signature_png)
+    // Decoded and deflated once here; each signing attempt below only copies the bytes.
+    let image = hims_pdf::SignatureImage::from_png(&request.signature_png)
         .map_err(|_| AppError::unprocessable("signature_image_invalid"))?;
     let ctx = session::resolve(app, token).await?;
     let agreement_id = ctx.loaded.record.agreement.id.clone();
     let party_id = ctx.party.id.clone();
-    let signed = retry_on_conflict(|| attempt(app, &agreement_id, &party_id, &request)).await?;
+    let signed =
+        retry_on_conflict(|| attempt(app, &agreement_id, &party_id, &request, &image)).await?;
     if signed.agreement_state == AgreementState::Completed {
         completion::after_last_party(app, &agreement_id).await;
     }
@@ -147,6 +149,7 @@ async fn attempt(
     agreement_id: &AgreementId,
     party_id: &PartyId,
     request: &SignRequest,
+    image: &hims_pdf::SignatureImage,
 ) -> AppResult<Signed> {
     let stored = activation::load(
         app,
@@ -201,7 +204,7 @@ async fn attempt(
         appearance: Appearance {
             name: party.name.clone(),
             masked_id: identity::mask_id(&party.id_number),
-            signature_png: request.signature_png.clone(),
+            image: image.clone(),
         },
         signed_at: now,
     };

@@ -12,7 +12,7 @@ use std::error::Error;
 use std::time::Instant;
 
 use chrono::Utc;
-use hims_pdf::{Appearance, SignRequest, ValidationData, prepare_signature, sign};
+use hims_pdf::{Appearance, SignRequest, SignatureImage, ValidationData, prepare_signature, sign};
 use zeroize::Zeroizing;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         appearance: Appearance {
             name: "Bench Signer".into(),
             masked_id: "No. KP: ********1234".into(),
-            signature_png: read("sig.png")?,
+            image: SignatureImage::from_png(&read("sig.png")?)?,
         },
         signed_at: Utc::now(),
     };

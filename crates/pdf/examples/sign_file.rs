@@ -4,7 +4,7 @@
 use std::error::Error;
 
 use chrono::Utc;
-use hims_pdf::{Appearance, SignRequest, sign};
+use hims_pdf::{Appearance, SignRequest, SignatureImage, sign};
 use zeroize::Zeroizing;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         appearance: Appearance {
             name: "Bench Signer".into(),
             masked_id: "No. KP: ********1234".into(),
-            signature_png: std::fs::read(png)?,
+            image: SignatureImage::from_png(&std::fs::read(png)?)?,
         },
         signed_at: Utc::now(),
     };

@@ -5,6 +5,7 @@ use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
 use crate::PdfError;
+use crate::signature_png::SignatureImage;
 
 /// What the signature widget shows.
 #[derive(Debug, Clone)]
@@ -12,7 +13,7 @@ pub struct Appearance {
     pub name: String,
     /// The IC or passport number, already masked by the caller to its last 4 characters.
     pub masked_id: String,
-    pub signature_png: Vec<u8>,
+    pub image: SignatureImage,
 }
 
 pub const STATEMENT: &str = "Ditandatangani secara digital";

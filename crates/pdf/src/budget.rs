@@ -28,7 +28,7 @@ pub const STREAM_LIMIT: usize = 8 * 1024 * 1024;
 /// The most all the streams decoded for one request may decode to.
 pub const REQUEST_LIMIT: usize = 64 * 1024 * 1024;
 /// More cross-reference sections than any real file has (one per revision).
-const MAX_XREF_SECTIONS: usize = 4096;
+pub(crate) const MAX_XREF_SECTIONS: usize = 4096;
 
 /// Decoded bytes one request may still spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -105,6 +105,26 @@ impl IncrementalUpdate {
         Ok(())
     }
 
+    /// Writes a stream whose data is already encoded as `dict`'s /Filter says, without copying
+    /// it into an intermediate object.
+    pub(crate) fn write_stream(
+        &mut self,
+        id: ObjectId,
+        mut dict: Dictionary,
+        data: &[u8],
+    ) -> Result<(), PdfError> {
+        dict.set("Length", Object::Integer(data.len() as i64));
+        let head = serialize(&Object::Dictionary(dict))?;
+        self.entries.push((id, self.out.len()));
+        self.out
+            .extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
+        self.out.extend_from_slice(&head);
+        self.out.extend_from_slice(b"stream\n");
+        self.out.extend_from_slice(data);
+        self.out.extend_from_slice(b"\nendstream\nendobj\n");
+        Ok(())
+    }
+
     /// Writes an object whose body is already serialised; returns the offset of the body.
     pub(crate) fn write_raw_object(&mut self, id: ObjectId, body: &[u8]) -> usize {
         self.entries.push((id, self.out.len()));

@@ -19,6 +19,7 @@ mod placeholder;
 mod serial;
 mod sign;
 mod signature_png;
+mod sparse;
 mod structure;
 mod timestamp;
 mod verify;
@@ -38,7 +39,7 @@ pub use ltv::{
 pub use modifications::ModificationLevel;
 pub use serial::apply_serial;
 pub use sign::{CONTENTS_RESERVED_BYTES, PendingSignature, SignRequest, prepare_signature, sign};
-pub use signature_png::{MAX_PNG_BYTES, validate_signature_png};
+pub use signature_png::{MAX_PNG_BYTES, SignatureImage, validate_signature_png};
 pub use structure::revision_ends;
 pub use timestamp::TimestampReport;
 pub use verify::{

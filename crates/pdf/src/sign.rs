@@ -9,9 +9,8 @@ use crate::appearance::{Appearance, STATEMENT, appearance_stream, malaysia_time}
 use crate::cms_build::SignedCms;
 use crate::dss::{self, ValidationData};
 use crate::fields::{SigField, acroform, signature_fields_of};
-use crate::incremental::{IncrementalUpdate, load};
+use crate::incremental::IncrementalUpdate;
 use crate::placeholder::{self, Slots};
-use crate::signature_png::decode_signature_png;
 use crate::{PdfError, cms_build};
 
 /// Bytes reserved for the CMS blob in /Contents (written as twice as many hex digits): the
@@ -120,7 +119,7 @@ pub fn prepare_signature(
     req: &SignRequest,
     validation: Option<&ValidationData>,
 ) -> Result<PendingSignature, PdfError> {
-    let doc = load(pdf)?;
+    let doc = crate::sparse::load_for_update(pdf, &mut crate::budget::Budget::default())?;
     let field = signature_fields_of(&doc)
         .into_iter()
         .find(|f| f.name == req.field_name)
@@ -130,7 +129,6 @@ pub fn prepare_signature(
     }
     let (widget_id, mut widget) = widget_of(&doc, &field)?;
     let (width, height) = rect_size(&widget)?;
-    let image = decode_signature_png(&req.appearance.signature_png)?;
 
     let mut update = IncrementalUpdate::new(pdf, &doc)?;
     let sig_id = update.allocate();
@@ -138,10 +136,11 @@ pub fn prepare_signature(
     let image_id = update.allocate();
     let mask_id = update.allocate();
 
-    let (mut image_stream, mask_stream) = image.to_xobjects()?;
-    image_stream.dict.set("SMask", Object::Reference(mask_id));
-    update.write_object(image_id, &Object::Stream(image_stream))?;
-    update.write_object(mask_id, &Object::Stream(mask_stream))?;
+    let image = &req.appearance.image;
+    let (image_dict, samples) = image.image(mask_id);
+    update.write_stream(image_id, image_dict, samples)?;
+    let (mask_dict, samples) = image.mask();
+    update.write_stream(mask_id, mask_dict, samples)?;
     let lines = [
         req.appearance.name.clone(),
         req.appearance.masked_id.clone(),
@@ -152,7 +151,7 @@ pub fn prepare_signature(
         width,
         height,
         &lines,
-        Some((image_id, image.width, image.height)),
+        Some((image_id, image.width(), image.height())),
     )?;
     update.write_object(ap_id, &Object::Stream(ap))?;
 

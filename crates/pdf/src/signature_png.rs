@@ -4,7 +4,7 @@ use std::io::Write;
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
-use lopdf::{Dictionary, Object, Stream};
+use lopdf::{Dictionary, Object, ObjectId};
 use png::{ColorType, Decoder, Limits, Transformations};
 
 use crate::PdfError;
@@ -16,7 +16,7 @@ pub const HEIGHT_RANGE: std::ops::RangeInclusive<u32> = 10..=1000;
 const DECODE_LIMIT_BYTES: usize = 20 * 1024 * 1024;
 
 /// A decoded signature image: 8-bit RGB samples and an 8-bit alpha plane.
-pub(crate) struct SignatureImage {
+struct DecodedImage {
     pub width: u32,
     pub height: u32,
     pub rgb: Vec<u8>,
@@ -29,7 +29,7 @@ pub fn validate_signature_png(bytes: &[u8]) -> Result<(u32, u32), PdfError> {
     Ok((image.width, image.height))
 }
 
-pub(crate) fn decode_signature_png(bytes: &[u8]) -> Result<SignatureImage, PdfError> {
+fn decode_signature_png(bytes: &[u8]) -> Result<DecodedImage, PdfError> {
     if bytes.len() > MAX_PNG_BYTES {
         return Err(PdfError::SignatureImage("larger than 200 KB"));
     }
@@ -65,7 +65,7 @@ pub(crate) fn decode_signature_png(bytes: &[u8]) -> Result<SignatureImage, PdfEr
     if alpha.len() != pixels {
         return Err(PdfError::SignatureImage("PNG data is corrupt"));
     }
-    Ok(SignatureImage {
+    Ok(DecodedImage {
         width,
         height,
         rgb,
@@ -84,15 +84,50 @@ fn split(data: &[u8], channels: usize, f: impl Fn(&[u8]) -> ([u8; 3], u8)) -> (V
     (rgb, alpha)
 }
 
+/// A drawn signature ready for the PDF: decoded and checked once, when it is received, and kept
+/// as the deflated samples of the image XObject and of its soft mask, so that signing (and each
+/// retry of it) only copies bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureImage {
+    width: u32,
+    height: u32,
+    rgb_deflated: Vec<u8>,
+    alpha_deflated: Vec<u8>,
+}
+
 impl SignatureImage {
-    /// The image XObject (without its /SMask entry) and the soft-mask XObject, both Flate-compressed.
-    pub(crate) fn to_xobjects(&self) -> Result<(Stream, Stream), PdfError> {
-        let image = self.plane(b"DeviceRGB", self.rgb.clone())?;
-        let mask = self.plane(b"DeviceGray", self.alpha.clone())?;
-        Ok((image, mask))
+    /// Checks `png` as [`validate_signature_png`] does and deflates its two planes.
+    pub fn from_png(png: &[u8]) -> Result<Self, PdfError> {
+        let decoded = decode_signature_png(png)?;
+        Ok(Self {
+            width: decoded.width,
+            height: decoded.height,
+            rgb_deflated: deflate(&decoded.rgb)?,
+            alpha_deflated: deflate(&decoded.alpha)?,
+        })
     }
 
-    fn plane(&self, colour_space: &[u8], samples: Vec<u8>) -> Result<Stream, PdfError> {
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The image XObject's dictionary (its /SMask names `mask`) and deflated samples.
+    pub(crate) fn image(&self, mask: ObjectId) -> (Dictionary, &[u8]) {
+        let mut dict = self.plane_dict(b"DeviceRGB");
+        dict.set("SMask", Object::Reference(mask));
+        (dict, &self.rgb_deflated)
+    }
+
+    /// The soft mask's dictionary and deflated samples.
+    pub(crate) fn mask(&self) -> (Dictionary, &[u8]) {
+        (self.plane_dict(b"DeviceGray"), &self.alpha_deflated)
+    }
+
+    fn plane_dict(&self, colour_space: &[u8]) -> Dictionary {
         let mut dict = Dictionary::new();
         dict.set("Type", Object::Name(b"XObject".to_vec()));
         dict.set("Subtype", Object::Name(b"Image".to_vec()));
@@ -100,11 +135,15 @@ impl SignatureImage {
         dict.set("Height", Object::Integer(i64::from(self.height)));
         dict.set("ColorSpace", Object::Name(colour_space.to_vec()));
         dict.set("BitsPerComponent", Object::Integer(8));
-        // Fast deflate: a drawn signature compresses well at any level, and signing latency
-        // matters more here than a few hundred bytes.
-        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::fast());
-        encoder.write_all(&samples)?;
         dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-        Ok(Stream::new(dict, encoder.finish()?))
+        dict
     }
+}
+
+/// Fast deflate: a drawn signature compresses well at any level, and the request that
+/// receives it is waiting.
+fn deflate(samples: &[u8]) -> Result<Vec<u8>, PdfError> {
+    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(samples)?;
+    Ok(encoder.finish()?)
 }

@@ -116,6 +116,8 @@ fn literal_end(pdf: &[u8], at: usize) -> Option<usize> {
 
 /// A dictionary's top-level entries.
 pub(crate) struct DictSpans<'a> {
+    /// The opening `<<`.
+    pub start: usize,
     pub entries: Vec<(&'a [u8], Range<usize>)>,
     /// Just after the closing `>>`.
     pub end: usize,
@@ -141,7 +143,14 @@ fn dict_entries_from(pdf: &[u8], at: usize, depth: usize) -> Option<(DictSpans<'
     loop {
         if pdf.get(i..)?.starts_with(b">>") {
             let end = i + 2;
-            return Some((DictSpans { entries, end }, end));
+            return Some((
+                DictSpans {
+                    start: at,
+                    entries,
+                    end,
+                },
+                end,
+            ));
         }
         if *pdf.get(i)? != b'/' {
             return None;
@@ -359,28 +368,52 @@ pub(crate) fn freed_numbers(
     Ok(Some(freed))
 }
 
-fn free_in_table(pdf: &[u8], mut at: usize, freed: &mut HashSet<u32>) -> Option<()> {
+fn free_in_table(pdf: &[u8], at: usize, freed: &mut HashSet<u32>) -> Option<()> {
+    for row in table_rows(pdf, at)? {
+        if !row.in_use {
+            freed.insert(row.number);
+        }
+    }
+    Some(())
+}
+
+/// One row of a cross-reference table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TableRow {
+    pub number: u32,
+    pub offset: u64,
+    pub generation: u16,
+    pub in_use: bool,
+}
+
+/// The rows of the cross-reference table whose subsections start at `at` (after `xref`).
+pub(crate) fn table_rows(pdf: &[u8], mut at: usize) -> Option<Vec<TableRow>> {
     let mut token = || {
         let start = skip_space(pdf, at);
         at = regular_end(pdf, start);
         pdf.get(start..at)
     };
+    let number = |token: &[u8]| -> Option<u64> { std::str::from_utf8(token).ok()?.parse().ok() };
+    let mut rows = Vec::new();
     loop {
         let first = token()?;
         if first == b"trailer" {
-            return Some(());
+            return Some(rows);
         }
-        let start: u32 = std::str::from_utf8(first).ok()?.parse().ok()?;
-        let count: u32 = std::str::from_utf8(token()?).ok()?.parse().ok()?;
+        let start = u32::try_from(number(first)?).ok()?;
+        let count = u32::try_from(number(token()?)?).ok()?;
         for n in 0..count {
-            let (_offset, _generation, kind) = (token()?, token()?, token()?);
-            match kind {
-                b"f" => {
-                    freed.insert(start.checked_add(n)?);
-                }
-                b"n" => {}
-                _ => return None,
-            }
+            let (offset, generation, kind) = (token()?, token()?, token()?);
+            rows.push(TableRow {
+                number: start.checked_add(n)?,
+                offset: number(offset)?,
+                generation: u16::try_from(number(generation)?).ok()?,
+                in_use: match kind {
+                    b"n" => true,
+                    b"f" => false,
+                    _ => return None,
+                },
+            });
         }
     }
 }

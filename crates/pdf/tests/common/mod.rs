@@ -307,7 +307,7 @@ impl Pki {
             appearance: Appearance {
                 name: s.name.clone(),
                 masked_id: format!("No. KP: ********{:04}", 1234 + index),
-                signature_png: signature_png(300, 100),
+                image: hims_pdf::SignatureImage::from_png(&signature_png(300, 100)).expect("png"),
             },
             signed_at: at,
         }
