@@ -137,9 +137,9 @@ pub(crate) fn appearance_stream(
         Object::Array(vec![0.into(), 0.into(), real(width), real(height)]),
     );
     dict.set("Resources", Object::Dictionary(resources));
-    let mut stream = Stream::new(dict, content);
-    stream.compress()?;
-    Ok(stream)
+    // Left uncompressed: a few hundred bytes, where setting up deflate would cost more time
+    // than the bytes it saves.
+    Ok(Stream::new(dict, content))
 }
 
 #[cfg(test)]

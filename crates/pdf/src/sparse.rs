@@ -299,7 +299,9 @@ impl Walk<'_, '_> {
 
     fn fetch(&mut self, id: ObjectId) -> Result<Option<Object>, PdfError> {
         let Some(&container) = self.compressed.get(&id.0) else {
-            return Ok(self.reader.get_object(id, &mut HashSet::new()).ok());
+            return Ok(self
+                .plain_dictionary(id)
+                .or_else(|| self.reader.get_object(id, &mut HashSet::new()).ok()));
         };
         if !self.containers.contains_key(&container) {
             let objects = self.object_stream(container)?;
@@ -311,6 +313,22 @@ impl Walk<'_, '_> {
             .and_then(Option::as_ref)
             .and_then(|objects| objects.get(&id))
             .cloned())
+    }
+
+    /// An uncompressed object that is a dictionary and not a stream, parsed once. (lopdf's
+    /// reader tries each dictionary as a stream first and parses it again when it is not.)
+    fn plain_dictionary(&self, id: ObjectId) -> Option<Object> {
+        let XrefEntry::Normal { offset, .. } = *self.reader.document.reference_table.get(id.0)?
+        else {
+            return None;
+        };
+        let buffer = self.reader.buffer;
+        let spans = structure::object_dict(buffer, usize::try_from(offset).ok()?, id)?;
+        let after = structure::skip_space(buffer, spans.end);
+        if buffer.get(after..)?.starts_with(b"stream") {
+            return None;
+        }
+        parse_dictionary(buffer.get(spans.start..spans.end)?).map(Object::Dictionary)
     }
 
     /// The objects of one object stream, decoded under the budget.

@@ -24,7 +24,7 @@ fn is_delimiter(b: u8) -> bool {
 }
 
 /// Skips white space and comments.
-fn skip_space(pdf: &[u8], mut at: usize) -> usize {
+pub(crate) fn skip_space(pdf: &[u8], mut at: usize) -> usize {
     while let Some(&b) = pdf.get(at) {
         if is_space(b) {
             at += 1;

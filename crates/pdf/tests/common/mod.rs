@@ -471,8 +471,7 @@ pub fn issue_token(
     digest: &[u8; 32],
     at: DateTime<Utc>,
 ) -> Vec<u8> {
-    use p256::ecdsa::signature::Signer as _;
-    use p256::pkcs8::DecodePrivateKey;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
     let cert = x509_cert::Certificate::from_der(tsa_cert_der).expect("tsa cert");
     let request =
         hims_tsp::timestamp_request(digest, hims_tsp::nonce_from_random([7; 8])).expect("request");
@@ -491,7 +490,14 @@ pub fn issue_token(
         },
     };
     let pending = hims_tsp::prepare_token(&request, &params).expect("token");
-    let key = p256::ecdsa::SigningKey::from_pkcs8_der(tsa_key_pkcs8).expect("tsa key");
-    let signature: p256::ecdsa::DerSignature = key.sign(pending.signed_attributes());
-    pending.finish(signature.as_bytes()).expect("finish token")
+    // ECDSA as the product signs, through aws-lc-rs.
+    let key =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, tsa_key_pkcs8).expect("tsa key");
+    let signature = key
+        .sign(
+            &aws_lc_rs::rand::SystemRandom::new(),
+            pending.signed_attributes(),
+        )
+        .expect("sign token");
+    pending.finish(signature.as_ref()).expect("finish token")
 }
