@@ -174,6 +174,19 @@ pub async fn store_revision(
     now: DateTime<Utc>,
 ) -> AppResult<Revision> {
     let sha256 = sha256_hex(bytes);
+    store_hashed_revision(blobs, agreement, number, bytes, sha256, reason, now).await
+}
+
+/// [`store_revision`] for bytes whose SHA-256 (lower-case hex) is already known.
+pub async fn store_hashed_revision(
+    blobs: &dyn Blobs,
+    agreement: &Agreement,
+    number: u32,
+    bytes: &[u8],
+    sha256: String,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Revision> {
     // The hash in the key makes a retried write of the same revision harmless
     // and two different ones never collide.
     let blob_key = format!(

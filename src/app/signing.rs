@@ -234,7 +234,7 @@ async fn attempt(
     // B-T: no signature is stored without its timestamp. Nothing is written
     // before this point, so a TSA outage leaves the request retryable as is.
     let token = super::tsa::timestamp(app, &pending.timestamp_imprint()).await?;
-    let signed_pdf = pending.finish(&token).map_err(pdf_failed)?;
+    let signed = pending.finish_hashed(&token).map_err(pdf_failed)?;
 
     let blobs = app.ports.blobs.as_ref();
     let mut revisions = Vec::new();
@@ -245,8 +245,16 @@ async fn attempt(
             .push(document::store_revision(blobs, agreement, number, bytes, "serial", now).await?);
     }
     let reason = format!("signature:{}", party_id.0);
-    let signed_revision =
-        document::store_revision(blobs, agreement, number + 1, &signed_pdf, &reason, now).await?;
+    let signed_revision = document::store_hashed_revision(
+        blobs,
+        agreement,
+        number + 1,
+        &signed.bytes,
+        hex::encode(signed.sha256),
+        &reason,
+        now,
+    )
+    .await?;
     revisions.push(signed_revision.clone());
 
     let transition = agreement.sign(party_id, first_signature.then(|| serial.clone()), now)?;

@@ -87,7 +87,7 @@ pub fn prepare_document_timestamp(pdf: &[u8]) -> Result<PendingDocumentTimestamp
     let body_offset = update.write_raw_object(sig_id, body.as_bytes());
     let mut out = update.finish()?;
     let slots = Slots::locate(&body, body_offset, DOC_TIMESTAMP_RESERVED_BYTES)?;
-    let digest = slots.fill_byte_range(&mut out)?;
+    let (digest, _) = slots.fill_byte_range(&mut out)?;
     Ok(PendingDocumentTimestamp { out, slots, digest })
 }
 

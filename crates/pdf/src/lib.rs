@@ -38,7 +38,9 @@ pub use ltv::{
 };
 pub use modifications::ModificationLevel;
 pub use serial::apply_serial;
-pub use sign::{CONTENTS_RESERVED_BYTES, PendingSignature, SignRequest, prepare_signature, sign};
+pub use sign::{
+    CONTENTS_RESERVED_BYTES, PendingSignature, SignRequest, SignedPdf, prepare_signature, sign,
+};
 pub use signature_png::{MAX_PNG_BYTES, SignatureImage, validate_signature_png};
 pub use structure::revision_ends;
 pub use timestamp::TimestampReport;

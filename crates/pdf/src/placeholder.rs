@@ -50,8 +50,9 @@ impl Slots {
         self.contents_at + self.reserved * 2 + 2
     }
 
-    /// Writes the /ByteRange of the finished file `out` and returns the SHA-256 it covers.
-    pub(crate) fn fill_byte_range(&self, out: &mut [u8]) -> Result<[u8; 32], PdfError> {
+    /// Writes the /ByteRange of the finished file `out` and returns the SHA-256 it covers,
+    /// with the hash state after the bytes before /Contents: the start of the whole file's hash.
+    pub(crate) fn fill_byte_range(&self, out: &mut [u8]) -> Result<([u8; 32], Sha256), PdfError> {
         let end = self.contents_end();
         let text = format!("0 {} {} {}", self.contents_at, end, out.len() - end);
         let slot = out
@@ -60,8 +61,15 @@ impl Slots {
         slot[..text.len()].copy_from_slice(text.as_bytes());
         let mut hasher = Sha256::new();
         hasher.update(&out[..self.contents_at]);
+        let prefix = hasher.clone();
         hasher.update(&out[end..]);
-        Ok(hasher.finalize().into())
+        Ok((hasher.finalize().into(), prefix))
+    }
+
+    /// The SHA-256 of the finished file `out`, from the state after the bytes before /Contents.
+    pub(crate) fn file_sha256(&self, out: &[u8], mut prefix: Sha256) -> [u8; 32] {
+        prefix.update(&out[self.contents_at..]);
+        prefix.finalize().into()
     }
 
     /// Writes `der` as upper-case hex into /Contents (the rest stays zero padding).

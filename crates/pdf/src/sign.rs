@@ -71,6 +71,15 @@ pub struct PendingSignature {
     out: Vec<u8>,
     slots: Slots,
     cms: SignedCms,
+    /// SHA-256 state after the bytes before /Contents, hashed once for both digests.
+    prefix: Sha256,
+}
+
+/// A signed file with its SHA-256, which shares the hashing of everything before /Contents
+/// with the signature's own digest.
+pub struct SignedPdf {
+    pub bytes: Vec<u8>,
+    pub sha256: [u8; 32],
 }
 
 impl PendingSignature {
@@ -90,6 +99,14 @@ impl PendingSignature {
     pub fn finish(self, timestamp_token: &[u8]) -> Result<Vec<u8>, PdfError> {
         crate::timestamp::check_imprint(timestamp_token, self.cms.signature_value())?;
         self.embed(Some(timestamp_token))
+    }
+
+    /// [`Self::finish`], with the finished file's SHA-256.
+    pub fn finish_hashed(self, timestamp_token: &[u8]) -> Result<SignedPdf, PdfError> {
+        let (slots, prefix) = (self.slots, self.prefix.clone());
+        let bytes = self.finish(timestamp_token)?;
+        let sha256 = slots.file_sha256(&bytes, prefix);
+        Ok(SignedPdf { bytes, sha256 })
     }
 
     /// Embeds the CMS without a timestamp: PAdES B-B.
@@ -179,14 +196,19 @@ pub fn prepare_signature(
     let body_offset = update.write_raw_object(sig_id, body.as_bytes());
     let mut out = update.finish()?;
     let slots = Slots::locate(&body, body_offset, CONTENTS_RESERVED_BYTES)?;
-    let digest = slots.fill_byte_range(&mut out)?;
+    let (digest, prefix) = slots.fill_byte_range(&mut out)?;
     let cms = cms_build::signed_data(
         &digest,
         &req.signer_cert_der,
         &req.chain_der,
         &req.pkcs8_key,
     )?;
-    Ok(PendingSignature { out, slots, cms })
+    Ok(PendingSignature {
+        out,
+        slots,
+        cms,
+        prefix,
+    })
 }
 
 fn signature_dictionary(signed_at: DateTime<Utc>) -> String {

@@ -217,3 +217,21 @@ fn png_checks() {
     assert!(validate_signature_png(&signature_png(300, 2000)).is_err());
     assert!(validate_signature_png(&vec![0u8; 300 * 1024]).is_err());
 }
+
+/// The file's SHA-256 reported with a finished signature is that of its bytes (it reuses the
+/// hashing of everything before /Contents).
+#[test]
+fn a_finished_signature_reports_its_files_sha256() {
+    use sha2::{Digest, Sha256};
+    let pki = make_pki(&NAMES[..1]);
+    let base = blank_pdf(2, &FIELDS[..2], true);
+    let request = pki.request(0, FIELDS[0], now());
+    let pending = hims_pdf::prepare_signature(&base, &request, None).expect("prepare");
+    let token = pki.token(&pending.timestamp_imprint(), now());
+    let signed = pending.finish_hashed(&token).expect("finish");
+    assert_eq!(
+        signed.sha256,
+        <[u8; 32]>::from(Sha256::digest(&signed.bytes))
+    );
+    assert!(signed.bytes.starts_with(&base));
+}
