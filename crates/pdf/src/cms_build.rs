@@ -73,8 +73,8 @@ impl SignedCms {
 
     /// The DER ContentInfo, with `timestamp_token` (a DER TimeStampToken) as the unsigned
     /// attribute id-aa-signatureTimeStampToken when given.
-    pub(crate) fn to_der(&self, timestamp_token: Option<&[u8]>) -> Result<Vec<u8>, PdfError> {
-        let mut signer_info = self.signer_info.clone();
+    pub(crate) fn into_der(self, timestamp_token: Option<&[u8]>) -> Result<Vec<u8>, PdfError> {
+        let mut signer_info = self.signer_info;
         if let Some(token) = timestamp_token {
             let token = Any::from_der(token)
                 .map_err(|e| PdfError::Timestamp(format!("token is not DER: {e}")))?;
@@ -85,7 +85,7 @@ impl SignedCms {
         }
         let signed_data = SignedData {
             signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
-            ..self.signed_data.clone()
+            ..self.signed_data
         };
         let content_info = ContentInfo {
             content_type: rfc5911::ID_SIGNED_DATA,
@@ -163,7 +163,8 @@ pub(crate) fn signed_data(
         },
         certificates: Some(CertificateSet(SetOfVec::try_from(certificates)?)),
         crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info.clone()])?),
+        // Filled in by `into_der`, with or without the timestamp.
+        signer_infos: SignerInfos(SetOfVec::new()),
     };
     Ok(SignedCms {
         signed_data,

@@ -76,7 +76,7 @@ pub fn prepare_document_timestamp(pdf: &[u8]) -> Result<PendingDocumentTimestamp
     // Print and Locked: an invisible field that viewers must not let anyone edit.
     field.set("F", Object::Integer(132));
     field.set("V", Object::Reference(sig_id));
-    update.write_object(field_id, &Object::Dictionary(field))?;
+    update.write_object(field_id, Object::Dictionary(field))?;
     add_field(&doc, &mut update, &mut catalog, field_id)?;
     catalog.write_if_changed(&mut update)?;
 
@@ -114,7 +114,7 @@ fn add_field(
             let form_id = *form_id;
             let mut form = doc.get_object(form_id)?.as_dict()?.clone();
             append(&mut form)?;
-            update.write_object(form_id, &Object::Dictionary(form))
+            update.write_object(form_id, Object::Dictionary(form))
         }
         Ok(Object::Dictionary(form)) => {
             let mut form = form.clone();

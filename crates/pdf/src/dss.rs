@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
+use lopdf::{Dictionary, Document, Object, ObjectId};
 use sha2::{Digest, Sha256};
 
 use crate::PdfError;
@@ -120,11 +120,9 @@ pub(crate) fn write(
             let id = update.allocate();
             // Compressed as pyHanko writes them; it also keeps certificate
             // subjects out of the file's plain bytes.
-            let mut stream = Stream::new(Dictionary::new(), item.clone());
-            stream
-                .compress()
-                .map_err(|e| PdfError::Malformed(format!("DSS stream: {e}")))?;
-            update.write_object(id, &Object::Stream(stream))?;
+            let mut dict = Dictionary::new();
+            dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+            update.write_stream(id, dict, &deflate(item)?)?;
             refs.push(Object::Reference(id));
         }
         if !refs.is_empty() {
@@ -138,7 +136,36 @@ pub(crate) fn write(
         }
     }
     let id = update.allocate();
-    update.write_object(id, &Object::Dictionary(dss))?;
+    update.write_object(id, Object::Dictionary(dss))?;
     catalog.set("DSS", Object::Reference(id));
     Ok(())
+}
+
+thread_local! {
+    /// One deflate state per thread, reset for each stream: setting one up (zeroing its
+    /// tables) costs more than compressing a certificate, and lopdf's `Stream::compress` sets
+    /// up one per stream.
+    static DEFLATE: std::cell::RefCell<flate2::Compress> =
+        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::default(), true));
+}
+
+fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
+    DEFLATE.with_borrow_mut(|state| {
+        state.reset();
+        let mut out = Vec::with_capacity(data.len() + 64);
+        loop {
+            let consumed = usize::try_from(state.total_in()).unwrap_or(data.len());
+            let status = state
+                .compress_vec(
+                    &data[consumed.min(data.len())..],
+                    &mut out,
+                    flate2::FlushCompress::Finish,
+                )
+                .map_err(|e| PdfError::Malformed(format!("DSS stream: {e}")))?;
+            if status == flate2::Status::StreamEnd {
+                return Ok(out);
+            }
+            out.reserve(out.capacity().max(64));
+        }
+    })
 }

@@ -34,9 +34,9 @@ pub(crate) fn last_startxref(pdf: &[u8]) -> Result<usize, PdfError> {
 
 /// Serialises one object with lopdf's writer. lopdf keeps its `Writer` private; a content
 /// stream of a single operation with an empty operator is exactly the operand, plus a space.
-pub(crate) fn serialize(object: &Object) -> Result<Vec<u8>, PdfError> {
+pub(crate) fn serialize(object: Object) -> Result<Vec<u8>, PdfError> {
     let content = Content {
-        operations: vec![Operation::new("", vec![object.clone()])],
+        operations: vec![Operation::new("", vec![object])],
     };
     Ok(content.encode()?)
 }
@@ -99,7 +99,7 @@ impl IncrementalUpdate {
         id
     }
 
-    pub(crate) fn write_object(&mut self, id: ObjectId, object: &Object) -> Result<(), PdfError> {
+    pub(crate) fn write_object(&mut self, id: ObjectId, object: Object) -> Result<(), PdfError> {
         let body = serialize(object)?;
         self.write_raw_object(id, &body);
         Ok(())
@@ -114,7 +114,7 @@ impl IncrementalUpdate {
         data: &[u8],
     ) -> Result<(), PdfError> {
         dict.set("Length", Object::Integer(data.len() as i64));
-        let head = serialize(&Object::Dictionary(dict))?;
+        let head = serialize(Object::Dictionary(dict))?;
         self.entries.push((id, self.out.len()));
         self.out
             .extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
@@ -145,7 +145,7 @@ impl IncrementalUpdate {
             let id = self.allocate();
             self.entries.push((id, xref_offset));
             let stream = self.xref_stream();
-            self.write_object(id, &Object::Stream(stream))?;
+            self.write_object(id, Object::Stream(stream))?;
             // write_object recorded the entry a second time with the same offset.
             self.entries.pop();
         } else {
@@ -183,7 +183,7 @@ impl IncrementalUpdate {
             .set("Size", Object::Integer(i64::from(self.next_id)));
         self.out.extend_from_slice(text.as_bytes());
         self.out.extend_from_slice(b"trailer\n");
-        let trailer = serialize(&Object::Dictionary(self.trailer.clone()))?;
+        let trailer = serialize(Object::Dictionary(std::mem::take(&mut self.trailer)))?;
         self.out.extend_from_slice(&trailer);
         self.out.push(b'\n');
         Ok(())

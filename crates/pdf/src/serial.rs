@@ -160,9 +160,9 @@ pub fn apply_serial(pdf: &[u8], full_serial: &str, verify_url: &str) -> Result<V
             continue;
         }
         let stream = serial_stream(layout, &numbers(origin)?, &codes)?;
-        update.write_object(id, &Object::Stream(stream))?;
+        update.write_object(id, Object::Stream(stream))?;
         written.push(id);
     }
-    update.write_object(qr_id, &Object::Stream(qr_stream(&qr_rect, verify_url)?))?;
+    update.write_object(qr_id, Object::Stream(qr_stream(&qr_rect, verify_url)?))?;
     update.finish()
 }

@@ -115,7 +115,7 @@ impl PendingSignature {
     }
 
     fn embed(mut self, timestamp_token: Option<&[u8]>) -> Result<Vec<u8>, PdfError> {
-        let cms = self.cms.to_der(timestamp_token)?;
+        let cms = self.cms.into_der(timestamp_token)?;
         self.slots.write_contents(&mut self.out, &cms)?;
         Ok(self.out)
     }
@@ -170,7 +170,7 @@ pub fn prepare_signature(
         &lines,
         Some((image_id, image.width(), image.height())),
     )?;
-    update.write_object(ap_id, &Object::Stream(ap))?;
+    update.write_object(ap_id, Object::Stream(ap))?;
 
     let mut ap_dict = Dictionary::new();
     ap_dict.set("N", Object::Reference(ap_id));
@@ -181,9 +181,9 @@ pub fn prepare_signature(
     } else {
         let mut field_dict = field.dict.clone();
         field_dict.set("V", Object::Reference(sig_id));
-        update.write_object(field.id, &Object::Dictionary(field_dict))?;
+        update.write_object(field.id, Object::Dictionary(field_dict))?;
     }
-    update.write_object(widget_id, &Object::Dictionary(widget))?;
+    update.write_object(widget_id, Object::Dictionary(widget))?;
     let mut catalog = Catalog::of(&doc)?;
     set_sig_flags(&doc, &mut update, &mut catalog)?;
     if let Some(data) = validation.filter(|d| !d.is_empty()) {
@@ -237,7 +237,7 @@ impl Catalog {
 
     pub(crate) fn write_if_changed(self, update: &mut IncrementalUpdate) -> Result<(), PdfError> {
         if self.changed {
-            update.write_object(self.id, &Object::Dictionary(self.dict))?;
+            update.write_object(self.id, Object::Dictionary(self.dict))?;
         }
         Ok(())
     }
@@ -261,7 +261,7 @@ pub(crate) fn set_sig_flags(
             let form_id = *form_id;
             let mut form = doc.get_object(form_id)?.as_dict()?.clone();
             form.set("SigFlags", Object::Integer(3));
-            update.write_object(form_id, &Object::Dictionary(form))
+            update.write_object(form_id, Object::Dictionary(form))
         }
         Ok(Object::Dictionary(form)) => {
             let mut form = form.clone();
