@@ -112,7 +112,10 @@ pub async fn run(
     let agreements = Arc::new(for_each(&ctx, (0..ctx.settings.agreements).collect(), open).await?);
     print_peak_rss(server_pid, "after creating the agreements");
     let (mut authorize_time, mut sign_time) = (Duration::ZERO, Duration::ZERO);
-    let (mut authorize_cpu, mut authorize_argon2_cpu) = (Duration::ZERO, Duration::ZERO);
+    let mut authorize_cpu = CpuTimes::default();
+    // The sign bursts' server CPU: turns before the last, and the last, whose
+    // signatures also make each agreement's certificate of completion.
+    let (mut sign_cpu, mut completing_sign_cpu) = (CpuTimes::default(), CpuTimes::default());
     for turn in 0..SIGNERS {
         let ready = for_each(&ctx, (0..agreements.len()).collect(), {
             let agreements = agreements.clone();
@@ -123,14 +126,18 @@ pub async fn run(
         let cpu_before = server_pid.and_then(cpu_times);
         let authorized = for_each(&ctx, ready, authorize).await?;
         let authorize_burst = burst.elapsed();
-        if let (Some(before), Some(after)) = (cpu_before, server_pid.and_then(cpu_times)) {
-            authorize_cpu += after.all.saturating_sub(before.all);
-            authorize_argon2_cpu += after.argon2.saturating_sub(before.argon2);
-        }
+        authorize_cpu.add_since(cpu_before, server_pid);
         let burst = Instant::now();
+        let cpu_before = server_pid.and_then(cpu_times);
         let last = turn + 1 == SIGNERS;
         for_each(&ctx, authorized, move |ctx, a| sign(ctx, a, last)).await?;
         let sign_burst = burst.elapsed();
+        if last {
+            &mut completing_sign_cpu
+        } else {
+            &mut sign_cpu
+        }
+        .add_since(cpu_before, server_pid);
         println!(
             "turn {} of {SIGNERS}: {} authorize in {:.2} s, {} sign in {:.2} s",
             turn + 1,
@@ -202,11 +209,11 @@ pub async fn run(
             "sign_path_vs_argon2_floor_percent {:.1}",
             100.0 * sign_path_rate / floor.per_sec
         );
-        if !authorize_cpu.is_zero() {
+        if !authorize_cpu.all.is_zero() {
             // The wall-clock ratio above moves with whatever else the machine runs (this
             // client too) and the floor is measured at other moments; the server's own
             // CPU split, read in the same bursts, does not.
-            let cpu = authorize_cpu.as_secs_f64();
+            let cpu = authorize_cpu.all.as_secs_f64();
             println!(
                 "authorize_server_cpu_seconds {cpu:.2}  # {:.0} % of {} cores over the bursts",
                 100.0 * cpu / (authorize_time.as_secs_f64() * floor.threads as f64),
@@ -214,7 +221,27 @@ pub async fn run(
             );
             println!(
                 "authorize_server_cpu_on_argon2_percent {:.1}  # the argon2-* threads' share",
-                100.0 * authorize_argon2_cpu.as_secs_f64() / cpu
+                100.0 * authorize_cpu.argon2.as_secs_f64() / cpu
+            );
+            let per_turn = agreements.len() as f64;
+            let ms_each =
+                |cpu: &CpuTimes, requests: f64| 1000.0 * cpu.all.as_secs_f64() / requests.max(1.0);
+            println!(
+                "argon2_floor_cpu_ms_per_check {:.1}  # one PIN check on one floor thread",
+                floor.ms_each
+            );
+            println!(
+                "authorize_server_cpu_ms_per_request {:.1}",
+                ms_each(&authorize_cpu, signers)
+            );
+            println!(
+                "sign_server_cpu_ms_per_request {:.1}  # sign bursts of turns 1-{}, all server threads",
+                ms_each(&sign_cpu, per_turn * (SIGNERS - 1) as f64),
+                SIGNERS - 1
+            );
+            println!(
+                "completing_sign_server_cpu_ms_per_request {:.1}  # turn {SIGNERS}: with the certificate of completion",
+                ms_each(&completing_sign_cpu, per_turn)
             );
         }
     }
@@ -496,10 +523,20 @@ fn print_peak_rss(pid: Option<u32>, when: &str) {
 }
 
 /// CPU time a process has used: all of it, and its Argon2 threads' part.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct CpuTimes {
     all: Duration,
     argon2: Duration,
+}
+
+impl CpuTimes {
+    /// Adds what the server used since `before` was read (nothing without a pid).
+    fn add_since(&mut self, before: Option<CpuTimes>, pid: Option<u32>) {
+        if let (Some(before), Some(after)) = (before, pid.and_then(cpu_times)) {
+            self.all += after.all.saturating_sub(before.all);
+            self.argon2 += after.argon2.saturating_sub(before.argon2);
+        }
+    }
 }
 
 /// Reads the server's CPU times from /proc (counts in USER_HZ ticks: 1/100 s on Linux).
