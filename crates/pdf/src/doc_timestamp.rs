@@ -6,9 +6,10 @@ use lopdf::{Dictionary, Object};
 
 use crate::dss::{self, ValidationData};
 use crate::fields::signature_fields_of;
-use crate::incremental::{IncrementalUpdate, load};
+use crate::incremental::IncrementalUpdate;
 use crate::placeholder::{self, Slots};
 use crate::sign::Catalog;
+use crate::sparse::load_for_update;
 use crate::{PdfError, timestamp};
 
 /// Bytes reserved for the timestamp token in a document timestamp's /Contents: our TSA's token
@@ -17,7 +18,7 @@ pub const DOC_TIMESTAMP_RESERVED_BYTES: usize = 16 * 1024;
 
 /// Appends one revision that only merges `data` into the DSS.
 pub fn add_validation_data(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError> {
-    let doc = load(pdf)?;
+    let doc = load_for_update(pdf)?;
     let mut update = IncrementalUpdate::new(pdf, &doc)?;
     let mut catalog = Catalog::of(&doc)?;
     dss::write(&doc, &mut update, &mut catalog.dict, data)?;
@@ -51,7 +52,7 @@ impl PendingDocumentTimestamp {
 /// Prepares a document timestamp as the next revision of `pdf`, in a new invisible signature
 /// field named `DocTimeStamp<n>`.
 pub fn prepare_document_timestamp(pdf: &[u8]) -> Result<PendingDocumentTimestamp, PdfError> {
-    let doc = load(pdf)?;
+    let doc = load_for_update(pdf)?;
     let mut update = IncrementalUpdate::new(pdf, &doc)?;
     let mut catalog = Catalog::of(&doc)?;
     let taken: Vec<String> = signature_fields_of(&doc)

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::PdfError;
 use crate::budget::Budget;
 use crate::fields::resolve_dict;
-use crate::incremental::IncrementalUpdate;
+use crate::incremental::{IncrementalUpdate, deflate};
 
 /// Validation data to embed (all DER): certificates (signer, CA, TSA) and CRLs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -139,33 +139,4 @@ pub(crate) fn write(
     update.write_object(id, Object::Dictionary(dss))?;
     catalog.set("DSS", Object::Reference(id));
     Ok(())
-}
-
-thread_local! {
-    /// One deflate state per thread, reset for each stream: setting one up (zeroing its
-    /// tables) costs more than compressing a certificate, and lopdf's `Stream::compress` sets
-    /// up one per stream.
-    static DEFLATE: std::cell::RefCell<flate2::Compress> =
-        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::default(), true));
-}
-
-fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
-    DEFLATE.with_borrow_mut(|state| {
-        state.reset();
-        let mut out = Vec::with_capacity(data.len() + 64);
-        loop {
-            let consumed = usize::try_from(state.total_in()).unwrap_or(data.len());
-            let status = state
-                .compress_vec(
-                    &data[consumed.min(data.len())..],
-                    &mut out,
-                    flate2::FlushCompress::Finish,
-                )
-                .map_err(|e| PdfError::Malformed(format!("DSS stream: {e}")))?;
-            if status == flate2::Status::StreamEnd {
-                return Ok(out);
-            }
-            out.reserve(out.capacity().max(64));
-        }
-    })
 }

@@ -6,11 +6,6 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use crate::PdfError;
 
-/// Loads a PDF for an update, within the default decoding budget, refusing encrypted files.
-pub(crate) fn load(pdf: &[u8]) -> Result<Document, PdfError> {
-    crate::budget::load(pdf, &mut crate::budget::Budget::default())
-}
-
 /// Offset named by the last `startxref` of the file.
 pub(crate) fn last_startxref(pdf: &[u8]) -> Result<usize, PdfError> {
     let tail_start = pdf.len().saturating_sub(2048);
@@ -209,4 +204,34 @@ impl IncrementalUpdate {
         dict.set("W", Object::Array(vec![1.into(), 4.into(), 2.into()]));
         Stream::new(dict, rows)
     }
+}
+
+thread_local! {
+    /// One deflate state per thread, reset for each stream: setting one up (zeroing its
+    /// tables) costs more than compressing a certificate or a QR code, and lopdf's
+    /// `Stream::compress` sets up one at its best level per stream.
+    static DEFLATE: std::cell::RefCell<flate2::Compress> =
+        std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::default(), true));
+}
+
+/// `data` zlib-compressed (/FlateDecode).
+pub(crate) fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
+    DEFLATE.with_borrow_mut(|state| {
+        state.reset();
+        let mut out = Vec::with_capacity(data.len() + 64);
+        loop {
+            let consumed = usize::try_from(state.total_in()).unwrap_or(data.len());
+            let status = state
+                .compress_vec(
+                    &data[consumed.min(data.len())..],
+                    &mut out,
+                    flate2::FlushCompress::Finish,
+                )
+                .map_err(|e| PdfError::Malformed(format!("deflate: {e}")))?;
+            if status == flate2::Status::StreamEnd {
+                return Ok(out);
+            }
+            out.reserve(out.capacity().max(64));
+        }
+    })
 }

@@ -6,7 +6,8 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use qrcode::{Color, QrCode};
 
 use crate::PdfError;
-use crate::incremental::{IncrementalUpdate, load};
+use crate::incremental::{IncrementalUpdate, deflate};
+use crate::sparse::load_for_update;
 
 /// Modules of white border kept inside the reserved square.
 const QR_QUIET_MODULES: usize = 2;
@@ -114,9 +115,9 @@ fn qr_stream(rect: &[f32], url: &str) -> Result<Stream, PdfError> {
         }
     }
     content.push_str("f Q");
-    let mut stream = Stream::new(Dictionary::new(), content.into_bytes());
-    stream.compress()?;
-    Ok(stream)
+    let mut dict = Dictionary::new();
+    dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    Ok(Stream::new(dict, deflate(content.as_bytes())?))
 }
 
 fn reference(obj: &Object) -> Result<ObjectId, PdfError> {
@@ -126,7 +127,7 @@ fn reference(obj: &Object) -> Result<ObjectId, PdfError> {
 
 /// Shows `full_serial` on every page and the QR code of `verify_url`, in one incremental update.
 pub fn apply_serial(pdf: &[u8], full_serial: &str, verify_url: &str) -> Result<Vec<u8>, PdfError> {
-    let doc: Document = load(pdf)?;
+    let doc: Document = load_for_update(pdf)?;
     let layout = doc
         .catalog()?
         .get(b"HIMSLayout")

@@ -136,7 +136,7 @@ pub fn prepare_signature(
     req: &SignRequest,
     validation: Option<&ValidationData>,
 ) -> Result<PendingSignature, PdfError> {
-    let doc = crate::sparse::load_for_update(pdf, &mut crate::budget::Budget::default())?;
+    let doc = crate::sparse::load_for_update(pdf)?;
     let field = signature_fields_of(&doc)
         .into_iter()
         .find(|f| f.name == req.field_name)

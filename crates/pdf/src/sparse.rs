@@ -1,8 +1,9 @@
-//! Reading only what a signature's incremental update needs: the cross-reference chain, the
-//! trailer, and the objects the update reads or replaces (the catalog, the AcroForm, the field
-//! tree with its widgets, the DSS and its streams), each parsed by lopdf's object parser on its
-//! own. Pages, content streams, fonts and images stay unparsed, so signing a large portal PDF
-//! costs about what signing a small one does. Everything decoded on the way (cross-reference and
+//! Reading only what our incremental updates need (a signature, the serial revision, a DSS, a
+//! document timestamp): the cross-reference chain, the trailer, and the objects those updates
+//! read or replace (the catalog, the AcroForm, the field tree with its widgets, the DSS and its
+//! streams, /HIMSLayout), each parsed by lopdf's object parser on its own. Pages, content
+//! streams, fonts and images stay unparsed, so signing a large portal PDF costs about what
+//! signing a small one does. Everything decoded on the way (cross-reference and
 //! object streams) is charged to the request's [`Budget`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,8 +21,15 @@ use crate::structure;
 const MAX_OBJECTS: usize = 100_000;
 
 /// A lopdf `Document` holding the trailer, the cross-reference table, `max_id` and only the
-/// objects an update reads. Encrypted files are refused.
-pub(crate) fn load_for_update(pdf: &[u8], budget: &mut Budget) -> Result<Document, PdfError> {
+/// objects an update reads, within the default decoding budget. Encrypted files are refused.
+pub(crate) fn load_for_update(pdf: &[u8]) -> Result<Document, PdfError> {
+    load_for_update_within(pdf, &mut Budget::default())
+}
+
+pub(crate) fn load_for_update_within(
+    pdf: &[u8],
+    budget: &mut Budget,
+) -> Result<Document, PdfError> {
     // Offsets count from the header, as lopdf reads them.
     let start = pdf
         .windows(5)
@@ -363,6 +371,8 @@ fn follow(object: &Object, role: Role, queue: &mut Vec<(ObjectId, Role)>) {
         (Role::Catalog, Object::Dictionary(d)) => {
             under(d, b"AcroForm", Role::AcroForm);
             under(d, b"DSS", Role::Dss);
+            // What the serial revision reads (crates/espa/CONTRACT.md).
+            under(d, b"HIMSLayout", Role::Leaf);
         }
         (Role::AcroForm, Object::Dictionary(d)) => under(d, b"Fields", Role::Fields),
         (Role::Field, Object::Dictionary(d)) => {
@@ -455,7 +465,7 @@ mod tests {
             let pdf = form(modern);
             let full = crate::budget::load(&pdf, &mut Budget::default()).expect("full load");
             let mut budget = Budget::default();
-            let sparse = load_for_update(&pdf, &mut budget).expect("sparse load");
+            let sparse = load_for_update_within(&pdf, &mut budget).expect("sparse load");
             assert_eq!(
                 sparse.trailer.get(b"Root").ok(),
                 full.trailer.get(b"Root").ok()
@@ -489,7 +499,7 @@ mod tests {
         let mut pdf = form(false);
         let at = last_startxref(&pdf).expect("startxref");
         pdf[at..at + 4].copy_from_slice(b"xxxx");
-        assert!(load_for_update(&pdf, &mut Budget::default()).is_err());
+        assert!(load_for_update(&pdf).is_err());
 
         let pdf = form(false);
         let trailer = pdf
@@ -506,7 +516,7 @@ mod tests {
         encrypted.extend_from_slice(b"/Encrypt 1 0 R");
         encrypted.extend_from_slice(&pdf[open..]);
         assert!(matches!(
-            load_for_update(&encrypted, &mut Budget::default()),
+            load_for_update(&encrypted),
             Err(PdfError::Encrypted)
         ));
     }
