@@ -1,6 +1,7 @@
 //! [`OutboxMailer`]: the `Mailer` port as a folder of JSON files, viewable at
 //! `GET /dev/outbox` through [`OutboxMailer::list`] and [`render_outbox_html`].
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -30,8 +31,10 @@ pub struct OutboxEmail {
 pub struct OutboxMailer {
     dir: PathBuf,
     clock: Arc<dyn Clock>,
-    /// Makes "is this id already here?" and the write one step.
-    sending: Arc<Mutex<()>>,
+    /// Makes "is this id already here?" and the write one step. Holds the file name of every
+    /// id sent, read from the folder once: listing the folder on every send made each email
+    /// cost more than the one before.
+    sent: Arc<Mutex<Option<HashMap<String, String>>>>,
 }
 
 impl OutboxMailer {
@@ -41,7 +44,7 @@ impl OutboxMailer {
         Ok(Self {
             dir,
             clock,
-            sending: Arc::new(Mutex::new(())),
+            sent: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -75,16 +78,16 @@ impl Mailer for OutboxMailer {
             html: email.html.clone(),
             sent_at: self.clock.now(),
         };
-        let (dir, sending) = (self.dir.clone(), Arc::clone(&self.sending));
+        let (dir, sent) = (self.dir.clone(), Arc::clone(&self.sent));
         blocking(move || {
-            let _one_at_a_time = sending.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut sent = sent.lock().unwrap_or_else(PoisonError::into_inner);
+            let sent = match &mut *sent {
+                Some(sent) => sent,
+                empty => empty.insert(sent_ids(&dir)?),
+            };
             let id_part = file_id(&entry.id);
-            let sent_before = outbox_files(&dir)?.into_iter().find(|name| {
-                name.split_once('-')
-                    .is_some_and(|(_, rest)| rest == format!("{id_part}.json"))
-            });
-            if let Some(name) = sent_before {
-                return Ok(message_id(&name));
+            if let Some(name) = sent.get(&id_part) {
+                return Ok(message_id(name));
             }
             let name = format!(
                 "{}-{id_part}.json",
@@ -93,7 +96,9 @@ impl Mailer for OutboxMailer {
             let json = serde_json::to_vec_pretty(&entry)
                 .map_err(|e| MailError::Unavailable(e.to_string()))?;
             files::write_new(&dir.join(&name), &json, 0o600).map_err(unavailable)?;
-            Ok(message_id(&name))
+            let id = message_id(&name);
+            sent.insert(id_part, name);
+            Ok(id)
         })
         .await
     }
@@ -124,6 +129,22 @@ fn outbox_files(dir: &Path) -> Result<Vec<String>, MailError> {
         }
     }
     Ok(names)
+}
+
+/// The outbox's files by the id part of their names (`<sent time>-<id>.json`); the first
+/// written wins.
+fn sent_ids(dir: &Path) -> Result<HashMap<String, String>, MailError> {
+    let mut names = outbox_files(dir)?;
+    names.sort_unstable();
+    let mut sent = HashMap::new();
+    for name in names {
+        if let Some((_, rest)) = name.split_once('-')
+            && let Some(id_part) = rest.strip_suffix(".json")
+        {
+            sent.entry(id_part.to_owned()).or_insert(name);
+        }
+    }
+    Ok(sent)
 }
 
 fn message_id(file_name: &str) -> String {
