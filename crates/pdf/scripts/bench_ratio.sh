@@ -4,7 +4,8 @@
 # `sig_pembeli_1`):
 #   A. hims-pdf: B-B, and B-LT (signature, timestamp from an in-process P-256 TSA, DSS);
 #   B. pyHanko 0.38 in-process: B-B and B-LT, each by default and tuned (bytes_reserved=8192);
-#   C. the floor: SHA-256 of the file plus one P-256 signature, in OpenSSL.
+#   C. the floor: SHA-256 of the file plus one P-256 signature, in OpenSSL;
+#   D. when scripts/bench-peers.sh has installed it: node's @signpdf (B-B, same key).
 # Prints each series' median and spread over the rounds (per-round means), the ratios and
 # the goals of issue 15, the machine's load before and after; then the peak memory of one
 # signature on the fixture and on a 20 MiB portal-style PDF (goal <= 3 x file + 8 MiB).
@@ -20,6 +21,7 @@ ROUNDS="${HIMS_BENCH_ROUNDS:-7}"
 RUST_N="${HIMS_BENCH_RUST_N:-200}"
 PY_N="${HIMS_BENCH_PY_N:-6}"
 FLOOR_N="${HIMS_BENCH_FLOOR_N:-3000}"
+NODE_DIR="$ROOT/scripts/bench/node"
 
 # The criterion bench writes the fixtures; --test runs each benchmark once.
 cargo bench -q -p hims-pdf --bench sign -- --test >&2
@@ -33,6 +35,9 @@ for _ in $(seq "$ROUNDS"); do
   "$EX/bench_lt" "$D" "$RUST_N" >> "$rounds"
   "$PY" "$ROOT/crates/pdf/scripts/bench_pyhanko.py" "$D" "$PY_N" lt >> "$rounds"
   "$PY" "$ROOT/crates/pdf/scripts/bench_pyhanko.py" "$D" "$FLOOR_N" floor >> "$rounds"
+  if [ -d "$NODE_DIR/node_modules" ]; then
+    node "$NODE_DIR/bench_signpdf.mjs" "$D" 30 | awk '/^signpdf_signatures_per_second/ {print "signpdf_b_b_ms", 1000 / $2}' >> "$rounds"
+  fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -55,11 +60,19 @@ tb = show("pyHanko B-B tuned", "pyhanko_tuned_b_b_ms")
 pl = show("pyHanko B-LT", "pyhanko_b_lt_ms")
 tl = show("pyHanko B-LT tuned", "pyhanko_tuned_b_lt_ms")
 fl = show("floor (OpenSSL)", "floor_ms")
+sp = show("@signpdf B-B", "signpdf_b_b_ms") if "signpdf_b_b_ms" in series else None
 print("ratios of the medians:")
 print(f"  B-B   vs pyHanko {pb / hb:6.1f}x, vs tuned pyHanko {tb / hb:6.1f}x (goal >= 45x)")
 print(f"  B-B   {hb / fl:.1f}x the floor (goal <= 5x); {hb:.3f} ms (goal <= 0.25 ms)")
 print(f"  B-LT  vs pyHanko {pl / hl:6.1f}x, vs tuned pyHanko {tl / hl:6.1f}x (goal >= 20x)")
 print(f"  timestamp + DSS add {hl - hb:.3f} ms for hims-pdf, {pl - pb:.3f} ms for pyHanko")
+if sp:
+    print(f"  B-B   vs @signpdf {sp / hb:6.1f}x")
+# For scripts/bench-peers.sh.
+print(f"hims_pdf_signatures_per_second {1000 / hb:.1f}")
+print(f"pyhanko_signatures_per_second {1000 / pb:.1f}")
+if sp:
+    print(f"signpdf_signatures_per_second {1000 / sp:.1f}")
 PYEOF
 
 peak() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
