@@ -5,11 +5,12 @@
 #     in rounds on the same file, key and field (crates/pdf/scripts/bench_ratio.sh)
 #  3. the full sign request (authorize + sign) over HTTP vs the Argon2 floor (scripts/load.sh)
 #  4. the expiry sweep's item reads with 10,000 vs 1,000,000 agreements (tools/load `sweep`)
-# Needs the repo's .venv (scripts/setup.sh: pyHanko) and node/npm; installs the pinned
+# Sets up what it needs (scripts/setup.sh: pyHanko in .venv, node/npm) and installs the pinned
 # @signpdf packages into scripts/bench/node/node_modules. Not part of scripts/test.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+scripts/setup.sh >&2
 started=$(date +%s)
 export HIMS_PDF_BENCH_DIR="${HIMS_PDF_BENCH_DIR:-/tmp/hims-pdf-bench}"
 D="$HIMS_PDF_BENCH_DIR"
