@@ -1,7 +1,8 @@
 //! `GET /v1/signer/document` and `POST /v1/signer/sign` (F4) through HTTP:
 //! the turn, every refusal with its code, the first signature's serial and
-//! QR, retries, 20 concurrent signs with one activation, and the whole example
-//! signed in order, checked by hims-pdf, pyHanko and pdftotext.
+//! QR, retries, 20 concurrent signs with one activation (and, forced, the twin interleaving
+//! they only sometimes hit), and the whole example signed in order, checked by hims-pdf,
+//! pyHanko and pdftotext.
 
 #[path = "support/ceremony.rs"]
 mod ceremony;
@@ -9,7 +10,7 @@ mod pyhanko;
 mod support;
 
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use ceremony::{FIRST, SECOND, WITNESS};
@@ -17,6 +18,9 @@ use chrono::Duration;
 use http::{Method, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+
+use hims_esign::ports::{Index, Item, Key, Page, Query, Store, StoreError, Write};
 
 use support::Harness;
 
@@ -218,6 +222,83 @@ async fn twenty_concurrent_signs_with_one_activation_sign_once() {
             .all(|r| r.json["revision"] == ok[0].json["revision"])
     );
 
+    let pdf = ceremony::current_pdf(&h, &c).await;
+    let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).expect("verify");
+    assert_eq!(report.signatures.len(), 1, "{report:#?}");
+    assert!(report.all_valid());
+}
+
+/// A store that stops once, right after its first read of an activation, until the test
+/// lets it go on: the moment a twin request can commit in between.
+struct PauseAfterActivationRead {
+    inner: Arc<dyn Store>,
+    pause: Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
+}
+
+#[async_trait::async_trait]
+impl Store for PauseAfterActivationRead {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let item = self.inner.get(key).await;
+        if key.pk.starts_with("ACT#") {
+            let pause = self.pause.lock().expect("pause").take();
+            if let Some((reached, go)) = pause {
+                reached.send(()).expect("the test waits");
+                go.await.expect("the test lets it go on");
+            }
+        }
+        item
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn query_index(&self, index: Index, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query_index(index, query).await
+    }
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.inner.transact(writes).await
+    }
+    fn items_read(&self) -> u64 {
+        self.inner.items_read()
+    }
+}
+
+/// The interleaving the twenty concurrent signs above only sometimes hit: a twin request
+/// with the same activation commits after this one read its activation and before it read
+/// the agreement. Both must get the one signature, not `document_changed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twin_committing_between_the_reads_gets_the_same_answer() {
+    let mut h = Harness::new();
+    let c = ceremony::start(&h).await;
+    ceremony::certificate(&h, &c, FIRST).await;
+    let token = c.tokens[FIRST].clone();
+    let (_, sha) = ceremony::document(&h, &token).await;
+    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
+    let body = ceremony::sign_body(&activation, &sha);
+    let (reached_tx, reached) = oneshot::channel();
+    let (go, go_rx) = oneshot::channel();
+    h.wrap_store(|inner| {
+        Arc::new(PauseAfterActivationRead {
+            inner,
+            pause: Mutex::new(Some((reached_tx, go_rx))),
+        })
+    });
+    let h = Arc::new(h);
+
+    let first = tokio::spawn({
+        let (h, token, body) = (h.clone(), token.clone(), body.clone());
+        async move { ceremony::sign(&h, &token, &body).await }
+    });
+    reached
+        .await
+        .expect("the first request read its activation");
+    let twin = ceremony::sign(&h, &token, &body).await;
+    assert_eq!(twin.status, StatusCode::OK, "{}", twin.text());
+    go.send(()).expect("the first request waits");
+    let first = first.await.expect("first request");
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    for key in ["revision", "document_sha256", "serial"] {
+        assert_eq!(first.json[key], twin.json[key], "{key}");
+    }
     let pdf = ceremony::current_pdf(&h, &c).await;
     let report = hims_pdf::verify(&pdf, &ceremony::trust(&h).await).expect("verify");
     assert_eq!(report.signatures.len(), 1, "{report:#?}");

@@ -151,6 +151,12 @@ async fn attempt(
     request: &SignRequest,
     image: &hims_pdf::SignatureImage,
 ) -> AppResult<Signed> {
+    // The agreement before the activation: the commit that uses an activation also writes
+    // the agreement, so an unused activation read second means the agreement read first
+    // has not moved on without us. (Read the other way round, a twin request committing
+    // in between made this one answer `document_changed` instead of its twin's result.)
+    let store = app.ports.store.as_ref();
+    let loaded = repo::load(store, agreement_id).await?;
     let stored = activation::load(
         app,
         &request.activation,
@@ -159,9 +165,10 @@ async fn attempt(
         &request.document_sha256,
     )
     .await?;
-    let loaded = repo::load(app.ports.store.as_ref(), agreement_id).await?;
     if let Some(outcome) = &stored.activation.used {
-        return Ok(signed_from(&loaded.record, outcome));
+        // Read again: the agreement above may predate the commit that used it.
+        let record = repo::load(store, agreement_id).await?.record;
+        return Ok(signed_from(&record, outcome));
     }
     let mut record = loaded.record;
     let now = app.now();
@@ -186,7 +193,7 @@ async fn attempt(
         Some(serial) => serial.clone(),
         None => allocate_serial(app, agreement).await?,
     };
-    let secrets = certificates::load_secrets(app.ports.store.as_ref(), agreement_id, party_id)
+    let secrets = certificates::load_secrets(store, agreement_id, party_id)
         .await?
         .map(|(secrets, _)| secrets)
         .ok_or_else(|| AppError::from(DomainError::CertificateRequired))?;

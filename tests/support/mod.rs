@@ -138,6 +138,18 @@ impl Harness {
         }
     }
 
+    /// Puts `wrap(store)` in place of the store, for the requests sent from now on.
+    pub fn wrap_store(
+        &mut self,
+        wrap: impl FnOnce(Arc<dyn hims_esign::ports::Store>) -> Arc<dyn hims_esign::ports::Store>,
+    ) {
+        let store = wrap(self.runtime.app.ports.store.clone());
+        self.runtime.app.ports.store = store;
+        self.router = self
+            .runtime
+            .router(hims_esign::local::OutboxAccess::PortalToken);
+    }
+
     /// Closes the runtime; its data folder and the clock's time, to open again.
     pub fn close(self) -> (tempfile::TempDir, DateTime<Utc>) {
         let at = self.now();
