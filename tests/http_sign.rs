@@ -192,15 +192,22 @@ async fn the_first_signature_fixes_the_serial_and_a_retry_returns_the_same_revis
     assert_eq!(second.json["serial"], "HIMS-20165-9-B-10-02-000002");
 }
 
+/// An agreement whose first signer holds a certificate and an activation: its link token
+/// and the body of its sign request.
+async fn first_signer_ready(h: &Harness) -> (ceremony::Ceremony, String, serde_json::Value) {
+    let c = ceremony::start(h).await;
+    ceremony::certificate(h, &c, FIRST).await;
+    let token = c.tokens[FIRST].clone();
+    let (_, sha) = ceremony::document(h, &token).await;
+    let activation = ceremony::activation(h, &c, FIRST, &sha).await;
+    let body = ceremony::sign_body(&activation, &sha);
+    (c, token, body)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_signs_with_one_activation_sign_once() {
     let h = Arc::new(Harness::new());
-    let c = ceremony::start(&h).await;
-    ceremony::certificate(&h, &c, FIRST).await;
-    let token = c.tokens[FIRST].clone();
-    let (_, sha) = ceremony::document(&h, &token).await;
-    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
-    let body = ceremony::sign_body(&activation, &sha);
+    let (c, token, body) = first_signer_ready(&h).await;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let (h, token, body) = (h.clone(), token.clone(), body.clone());
@@ -263,17 +270,13 @@ impl Store for PauseAfterActivationRead {
 }
 
 /// The interleaving the twenty concurrent signs above only sometimes hit: a twin request
-/// with the same activation commits after this one read its activation and before it read
-/// the agreement. Both must get the one signature, not `document_changed`.
+/// with the same activation commits just after this one read the activation. Both must get
+/// the one signature. (When the activation was read before the agreement, this one then
+/// saw a moved-on agreement and answered `document_changed`.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_twin_committing_between_the_reads_gets_the_same_answer() {
     let mut h = Harness::new();
-    let c = ceremony::start(&h).await;
-    ceremony::certificate(&h, &c, FIRST).await;
-    let token = c.tokens[FIRST].clone();
-    let (_, sha) = ceremony::document(&h, &token).await;
-    let activation = ceremony::activation(&h, &c, FIRST, &sha).await;
-    let body = ceremony::sign_body(&activation, &sha);
+    let (c, token, body) = first_signer_ready(&h).await;
     let (reached_tx, reached) = oneshot::channel();
     let (go, go_rx) = oneshot::channel();
     h.wrap_store(|inner| {
