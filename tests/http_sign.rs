@@ -287,13 +287,17 @@ async fn a_twin_committing_between_the_reads_gets_the_same_answer() {
     });
     let h = Arc::new(h);
 
-    let first = tokio::spawn({
+    let mut first = tokio::spawn({
         let (h, token, body) = (h.clone(), token.clone(), body.clone());
         async move { ceremony::sign(&h, &token, &body).await }
     });
-    reached
-        .await
-        .expect("the first request read its activation");
+    tokio::select! {
+        reached = reached => reached.expect("the pause"),
+        ended = &mut first => panic!(
+            "the first request ended without reading an activation: {:?}",
+            ended.map(|reply| reply.text())
+        ),
+    }
     let twin = ceremony::sign(&h, &token, &body).await;
     assert_eq!(twin.status, StatusCode::OK, "{}", twin.text());
     go.send(()).expect("the first request waits");
