@@ -181,9 +181,13 @@ impl TestPki {
         }
     }
 
-    /// Signs `field` of `pdf` with the test signer, the drawn image `png`.
-    pub fn sign(&self, pdf: &[u8], field: &str, png: &[u8]) -> Result<Vec<u8>, hims_pdf::PdfError> {
-        let image = hims_pdf::SignatureImage::from_png(png)?;
+    /// Signs `field` of `pdf` with the test signer and the drawn `image`.
+    pub fn sign(
+        &self,
+        pdf: &[u8],
+        field: &str,
+        image: hims_pdf::SignatureImage,
+    ) -> Result<Vec<u8>, hims_pdf::PdfError> {
         hims_pdf::sign(
             pdf,
             &SignRequest {

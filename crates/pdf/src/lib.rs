@@ -41,7 +41,7 @@ pub use serial::apply_serial;
 pub use sign::{
     CONTENTS_RESERVED_BYTES, PendingSignature, SignRequest, SignedPdf, prepare_signature, sign,
 };
-pub use signature_png::{MAX_PNG_BYTES, SignatureImage, validate_signature_png};
+pub use signature_png::{MAX_PNG_BYTES, SignatureImage};
 pub use structure::revision_ends;
 pub use timestamp::TimestampReport;
 pub use verify::{

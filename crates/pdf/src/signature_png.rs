@@ -23,12 +23,6 @@ struct DecodedImage {
     pub alpha: Vec<u8>,
 }
 
-/// Checks that `bytes` is a real PNG of acceptable size; returns (width, height).
-pub fn validate_signature_png(bytes: &[u8]) -> Result<(u32, u32), PdfError> {
-    let image = decode_signature_png(bytes)?;
-    Ok((image.width, image.height))
-}
-
 fn decode_signature_png(bytes: &[u8]) -> Result<DecodedImage, PdfError> {
     if bytes.len() > MAX_PNG_BYTES {
         return Err(PdfError::SignatureImage("larger than 200 KB"));
@@ -96,7 +90,7 @@ pub struct SignatureImage {
 }
 
 impl SignatureImage {
-    /// Checks `png` as [`validate_signature_png`] does and deflates its two planes.
+    /// Checks that `png` is a real PNG of acceptable size and deflates its two planes.
     pub fn from_png(png: &[u8]) -> Result<Self, PdfError> {
         let decoded = decode_signature_png(png)?;
         Ok(Self {

@@ -5,7 +5,7 @@ mod common;
 use chrono::{DurationRound, TimeDelta, Utc};
 use common::{blank_pdf, make_pki, signature_png};
 use hims_pdf::{
-    ModificationLevel, PdfError, Trust, sign, signature_fields, validate_signature_png, verify,
+    ModificationLevel, PdfError, SignatureImage, Trust, sign, signature_fields, verify,
 };
 
 const NAMES: [&str; 4] = [
@@ -208,14 +208,12 @@ fn another_ca_is_not_trusted() {
 
 #[test]
 fn png_checks() {
-    assert_eq!(
-        validate_signature_png(&signature_png(300, 100)).expect("valid"),
-        (300, 100)
-    );
-    assert!(validate_signature_png(b"\x89PNG\r\n\x1a\n garbage").is_err());
-    assert!(validate_signature_png(&signature_png(5, 100)).is_err());
-    assert!(validate_signature_png(&signature_png(300, 2000)).is_err());
-    assert!(validate_signature_png(&vec![0u8; 300 * 1024]).is_err());
+    let valid = SignatureImage::from_png(&signature_png(300, 100)).expect("valid");
+    assert_eq!((valid.width(), valid.height()), (300, 100));
+    assert!(SignatureImage::from_png(b"\x89PNG\r\n\x1a\n garbage").is_err());
+    assert!(SignatureImage::from_png(&signature_png(5, 100)).is_err());
+    assert!(SignatureImage::from_png(&signature_png(300, 2000)).is_err());
+    assert!(SignatureImage::from_png(&vec![0u8; 300 * 1024]).is_err());
 }
 
 /// The file's SHA-256 reported with a finished signature is that of its bytes (it reuses the
