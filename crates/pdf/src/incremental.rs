@@ -110,9 +110,7 @@ impl IncrementalUpdate {
     ) -> Result<(), PdfError> {
         dict.set("Length", Object::Integer(data.len() as i64));
         let head = serialize(Object::Dictionary(dict))?;
-        self.entries.push((id, self.out.len()));
-        self.out
-            .extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
+        self.begin_object(id);
         self.out.extend_from_slice(&head);
         self.out.extend_from_slice(b"stream\n");
         self.out.extend_from_slice(data);
@@ -122,13 +120,18 @@ impl IncrementalUpdate {
 
     /// Writes an object whose body is already serialised; returns the offset of the body.
     pub(crate) fn write_raw_object(&mut self, id: ObjectId, body: &[u8]) -> usize {
-        self.entries.push((id, self.out.len()));
-        self.out
-            .extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
+        self.begin_object(id);
         let body_offset = self.out.len();
         self.out.extend_from_slice(body);
         self.out.extend_from_slice(b"\nendobj\n");
         body_offset
+    }
+
+    /// Records where object `id` starts and writes its `n g obj` line.
+    fn begin_object(&mut self, id: ObjectId) {
+        self.entries.push((id, self.out.len()));
+        self.out
+            .extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
     }
 
     /// Writes the cross-reference section, trailer and `%%EOF`; returns the whole new file.
